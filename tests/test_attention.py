@@ -1,0 +1,48 @@
+"""Pruebas de la atención multicabeza causal."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from utils.attention import MultiHeadAttention
+
+
+def test_atencion_es_causal():
+    """Cambiar el último token no puede cambiar la salida de los anteriores."""
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(32, 32, context_length=16, dropout=0.0, num_heads=4).eval()
+    x = torch.randn(1, 6, 32)
+    x_mod = x.clone()
+    x_mod[:, -1] += 10.0
+    out, out_mod = mha(x), mha(x_mod)
+    torch.testing.assert_close(out[:, :-1], out_mod[:, :-1])
+    assert not torch.allclose(out[:, -1], out_mod[:, -1])
+
+
+def test_atencion_igual_que_scaled_dot_product_attention():
+    """Con las mismas proyecciones, coincide con F.scaled_dot_product_attention(is_causal=True)."""
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(32, 32, context_length=16, dropout=0.0, num_heads=4, qkv_bias=True).eval()
+    x = torch.randn(2, 7, 32)
+
+    def heads(t):
+        return t.view(2, 7, 4, 8).transpose(1, 2)
+
+    q, k, v = heads(mha.W_query(x)), heads(mha.W_key(x)), heads(mha.W_value(x))
+    ctx = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(2, 7, 32)
+    torch.testing.assert_close(mha(x), mha.out_proj(ctx), atol=1e-5, rtol=1e-5)
+
+
+def test_atencion_formas_y_orden_de_capas():
+    """La salida tiene d_out columnas y las capas se crean en el orden del libro."""
+    mha = MultiHeadAttention(24, 32, context_length=10, dropout=0.1, num_heads=4)
+    assert mha(torch.randn(3, 10, 24)).shape == (3, 10, 32)
+    names = [n for n, _ in mha.named_children()]
+    assert names[:4] == ["W_query", "W_key", "W_value", "out_proj"]
+    assert mha.W_query.bias is None and mha.out_proj.bias is not None
+
+
+def test_atencion_rechaza_d_out_no_divisible():
+    """d_out no divisible entre num_heads da un error en español con una sugerencia."""
+    with pytest.raises(ValueError, match=r"d_out \(770\) debe ser divisible entre num_heads \(12\)"):
+        MultiHeadAttention(768, 770, context_length=8, dropout=0.0, num_heads=12)

@@ -1,0 +1,84 @@
+"""Calidad del texto y del código: ruff sin avisos y ortografía española sin palabras desconocidas."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDLISTS = ROOT / "tests" / "ortografia"
+
+
+def test_ruff_sin_avisos():
+    """ruff check no encuentra nada en utils/, tests/, benchmarks/ ni en los notebooks."""
+    targets = [str(ROOT / d) for d in ("utils", "tests", "benchmarks", "notebooks") if (ROOT / d).exists()]
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", *targets],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _markdown_sources():
+    """Pares (nombre, texto) de cada celda markdown, el README y el glosario."""
+    sources = []
+    for name in ("README.md", "GLOSARIO.md"):
+        path = ROOT / name
+        if path.exists():
+            sources.append((name, path.read_text(encoding="utf-8")))
+    for nb_path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in nb_path.parts:
+            continue
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] == "markdown":
+                sources.append((f"{nb_path.relative_to(ROOT)}#{i}", "".join(cell["source"])))
+    return sources
+
+
+def _prose(text):
+    """Quita de un markdown lo que no es prosa: código, fórmulas, HTML, direcciones y rutas."""
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
+    text = re.sub(r"\$[^$\n]*\$", " ", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # deja el texto del enlace, quita el destino
+    text = re.sub(r"https?://\S+", " ", text)
+    text = re.sub(r"\S+\.(ipynb|py|png|md|txt|toml|json|cfg|bpe)\b", " ", text)
+    return text
+
+
+def _personal_dictionary(tmp_path):
+    words = []
+    for path in sorted(WORDLISTS.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                words.append(line)
+    dic = tmp_path / "palabras.dic"
+    dic.write_text(f"{len(words)}\n" + "\n".join(words) + "\n", encoding="utf-8")
+    return dic
+
+
+def test_ortografia_espanola(tmp_path):
+    """hunspell es_ES no encuentra ninguna palabra desconocida (las técnicas están en tests/ortografia/)."""
+    if shutil.which("hunspell") is None or not Path("/usr/share/hunspell/es_ES.dic").exists():
+        message = "hunspell con el diccionario es_ES no está instalado: apt-get install hunspell hunspell-es"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # en CI se instala siempre: que falte es un fallo, no un motivo para saltar
+        pytest.skip(message)
+    dic = _personal_dictionary(tmp_path)
+    unknown = {}
+    for name, text in _markdown_sources():
+        result = subprocess.run(["hunspell", "-d", "es_ES", "-p", str(dic), "-l"], input=_prose(text),
+                                capture_output=True, text=True, check=True)
+        words = sorted(set(result.stdout.split()))
+        if words:
+            unknown[name] = words
+    assert not unknown, "Palabras desconocidas (corrígelas o añade las técnicas a tests/ortografia/):\n" + "\n".join(
+        f"  {name}: {', '.join(words)}" for name, words in unknown.items()
+    )

@@ -1,0 +1,74 @@
+"""Una sola fuente de verdad: la celda final de cada notebook y el módulo de utils/ son iguales.
+
+Cada celda que empieza por `# utils/<módulo>.py` debe definir cada `class`, `def` y constante en
+MAYÚSCULAS exactamente igual que ese módulo (se comparan con ast.unparse, sin comentarios).
+"""
+
+import ast
+import difflib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = re.compile(r"^# (utils/[\w/]+\.py)\s*$")
+
+
+def _notebooks():
+    return sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def _sync_cells():
+    cells = []
+    for nb_path in _notebooks():
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"])
+            first = source.splitlines()[0] if source else ""
+            match = HEADER.match(first)
+            if match:
+                cells.append(pytest.param(nb_path, i, match.group(1), source,
+                                          id=f"{nb_path.relative_to(ROOT)}#{i}->{match.group(1)}"))
+    return cells
+
+
+def _definitions(source):
+    """Devuelve {nombre: código normalizado} de las clases, funciones y constantes de nivel superior."""
+    defs = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs[node.name] = ast.unparse(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id.isupper():
+                    defs[target.id] = ast.unparse(node)
+    return defs
+
+
+def test_hay_celdas_sincronizadas():
+    """Al menos un notebook enseña código de utils/ con su celda final marcada."""
+    assert _sync_cells(), "Ningún notebook tiene una celda que empiece por '# utils/<módulo>.py'."
+
+
+@pytest.mark.parametrize("nb_path, index, module, source", _sync_cells())
+def test_celda_final_igual_que_utils(nb_path, index, module, source):
+    """Cada definición de la celda es idéntica a la del módulo que nombra su cabecera."""
+    module_path = ROOT / module
+    assert module_path.is_file(), f"{nb_path.name}: la celda {index} nombra {module}, que no existe."
+    in_cell = _definitions(source)
+    assert in_cell, f"{nb_path.name}: la celda {index} no define ninguna clase, función ni constante."
+    in_module = _definitions(module_path.read_text(encoding="utf-8"))
+    problems = []
+    for name, code in in_cell.items():
+        if name not in in_module:
+            problems.append(f"'{name}' está en el notebook pero no en {module}")
+        elif code != in_module[name]:
+            diff = difflib.unified_diff(in_module[name].splitlines(), code.splitlines(),
+                                        f"{module}:{name}", f"{nb_path.name}:{name}", lineterm="")
+            problems.append("\n".join(diff))
+    assert not problems, "\n\n".join(problems)

@@ -1,0 +1,62 @@
+# utils/config.py
+"""Configuraciones de los cuatro tamaños de GPT-2 y su validación."""
+
+GPT_CONFIG_124M = {
+    "vocab_size": 50257,     # tamaño del vocabulario del tokenizador BPE de GPT-2
+    "context_length": 1024,  # número máximo de tokens de entrada
+    "emb_dim": 768,          # tamaño de cada vector de embedding
+    "n_heads": 12,           # número de cabezas de atención
+    "n_layers": 12,          # número de bloques transformer
+    "drop_rate": 0.1,        # probabilidad de dropout (10 %)
+    "qkv_bias": False,       # sesgo en las proyecciones de consulta, clave y valor
+}
+
+GPT_CONFIG_355M = {**GPT_CONFIG_124M, "emb_dim": 1024, "n_layers": 24, "n_heads": 16}
+GPT_CONFIG_774M = {**GPT_CONFIG_124M, "emb_dim": 1280, "n_layers": 36, "n_heads": 20}
+GPT_CONFIG_1558M = {**GPT_CONFIG_124M, "emb_dim": 1600, "n_layers": 48, "n_heads": 25}
+
+GPT2_CONFIGS = {
+    "gpt2-small (124M)": GPT_CONFIG_124M,
+    "gpt2-medium (355M)": GPT_CONFIG_355M,
+    "gpt2-large (774M)": GPT_CONFIG_774M,
+    "gpt2-xl (1558M)": GPT_CONFIG_1558M,
+}
+
+REQUIRED_KEYS = ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers", "drop_rate", "qkv_bias")
+
+
+def check_config(cfg):
+    """Comprueba que una configuración tiene todas las claves y valores coherentes.
+
+    Parámetros:
+        cfg: diccionario como GPT_CONFIG_124M.
+
+    Devuelve:
+        el mismo diccionario, si es válido; si no, lanza ValueError o TypeError en español.
+    """
+    if not isinstance(cfg, dict):
+        raise TypeError(
+            f"La configuración debe ser un diccionario como GPT_CONFIG_124M, no {type(cfg).__name__}."
+        )
+    missing = [key for key in REQUIRED_KEYS if key not in cfg]
+    if missing:
+        raise ValueError(
+            f"A la configuración le faltan las claves {missing}; "
+            f"parte de GPT_CONFIG_124M y cambia solo lo que necesites: {{**GPT_CONFIG_124M, ...}}."
+        )
+    for key in ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers"):
+        value = cfg[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"cfg['{key}'] debe ser un entero positivo, y vale {value!r}.")
+    if cfg["emb_dim"] % cfg["n_heads"] != 0:
+        emb_dim, n_heads = cfg["emb_dim"], cfg["n_heads"]
+        suggestion = (emb_dim // n_heads + 1) * n_heads
+        raise ValueError(
+            f"emb_dim ({emb_dim}) debe ser divisible entre n_heads ({n_heads}); "
+            f"prueba emb_dim={suggestion}."
+        )
+    for key in [k for k in cfg if k.startswith("drop_rate")]:
+        rate = cfg[key]
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
+            raise ValueError(f"cfg['{key}'] debe ser una probabilidad en [0, 1), y vale {rate!r}.")
+    return cfg

@@ -1,0 +1,125 @@
+# utils/gpt.py
+"""El bloque transformer y el modelo GPT completo."""
+
+import torch
+import torch.nn as nn
+
+from utils.attention import MultiHeadAttention
+from utils.config import check_config
+from utils.layers import FeedForward, LayerNorm
+
+
+class TransformerBlock(nn.Module):
+    """Aplica atención y red feed-forward, cada una tras una LayerNorm y dentro de un atajo.
+
+    Parámetros:
+        cfg: configuración como GPT_CONFIG_124M.
+
+    Forma:
+        entrada (batch, num_tokens, emb_dim) -> salida con la misma forma.
+    """
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.att = MultiHeadAttention(
+            d_in=cfg["emb_dim"],
+            d_out=cfg["emb_dim"],
+            context_length=cfg["context_length"],
+            num_heads=cfg["n_heads"],
+            dropout=cfg["drop_rate"],
+            qkv_bias=cfg["qkv_bias"],
+        )
+        self.ff = FeedForward(cfg)
+        self.norm1 = LayerNorm(cfg["emb_dim"])
+        self.norm2 = LayerNorm(cfg["emb_dim"])
+        self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
+
+    def forward(self, x):
+        shortcut = x
+        x = self.norm1(x)  # pre-LayerNorm: se normaliza antes de cada subcapa
+        x = self.att(x)
+        x = self.drop_shortcut(x)
+        x = x + shortcut  # conexión de atajo
+
+        shortcut = x
+        x = self.norm2(x)
+        x = self.ff(x)
+        x = self.drop_shortcut(x)
+        x = x + shortcut
+        return x
+
+
+def check_token_ids(in_idx, vocab_size, context_length):
+    """Comprueba que la entrada del modelo es un lote válido de ids de tokens.
+
+    Parámetros:
+        in_idx: tensor de enteros de forma (batch, num_tokens).
+        vocab_size: tamaño del vocabulario; los ids deben estar en [0, vocab_size).
+        context_length: número máximo de tokens que admite el modelo.
+
+    Devuelve:
+        nada; lanza TypeError o ValueError en español si la entrada no sirve.
+    """
+    if not isinstance(in_idx, torch.Tensor):
+        raise TypeError(
+            f"La entrada debe ser un tensor de ids de tokens, no {type(in_idx).__name__}; "
+            "usa torch.tensor([ids]) o text_to_token_ids(texto, tokenizer)."
+        )
+    if in_idx.dtype.is_floating_point or in_idx.dtype.is_complex or in_idx.dtype == torch.bool:
+        raise TypeError(
+            f"Los ids de tokens deben ser enteros, y el tensor es de tipo {in_idx.dtype}; "
+            "conviértelo con .long()."
+        )
+    if in_idx.dim() != 2:
+        hint = " Añade la dimensión del lote con .unsqueeze(0)." if in_idx.dim() == 1 else ""
+        raise ValueError(
+            f"La entrada debe tener forma (batch, num_tokens), y tiene forma {tuple(in_idx.shape)}.{hint}"
+        )
+    num_tokens = in_idx.shape[1]
+    if num_tokens == 0:
+        raise ValueError("La entrada no tiene ningún token; pasa al menos uno.")
+    if num_tokens > context_length:
+        raise ValueError(
+            f"La entrada tiene {num_tokens} tokens y el modelo admite como máximo context_length="
+            f"{context_length}; recórtala, por ejemplo con in_idx[:, -{context_length}:]."
+        )
+    low, high = int(in_idx.min()), int(in_idx.max())
+    if low < 0 or high >= vocab_size:
+        bad = low if low < 0 else high
+        raise ValueError(
+            f"El id de token {bad} está fuera del vocabulario: los ids válidos van de 0 a "
+            f"{vocab_size - 1}. ¿Usaste el mismo tokenizador que el modelo (gpt2)?"
+        )
+
+
+class GPTModel(nn.Module):
+    """Modelo GPT-2: embeddings, n_layers bloques transformer, LayerNorm final y capa de salida.
+
+    Parámetros:
+        cfg: configuración como GPT_CONFIG_124M.
+
+    Forma:
+        entrada (batch, num_tokens) de ids -> logits (batch, num_tokens, vocab_size).
+    """
+
+    def __init__(self, cfg):
+        super().__init__()
+        check_config(cfg)
+        self.cfg = cfg
+        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
+        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        self.drop_emb = nn.Dropout(cfg["drop_rate"])
+        self.trf_blocks = nn.Sequential(*[TransformerBlock(cfg) for _ in range(cfg["n_layers"])])
+        self.final_norm = LayerNorm(cfg["emb_dim"])
+        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+
+    def forward(self, in_idx):
+        check_token_ids(in_idx, self.cfg["vocab_size"], self.cfg["context_length"])
+        batch_size, num_tokens = in_idx.shape
+        tok_embeds = self.tok_emb(in_idx)  # (batch, num_tokens, emb_dim)
+        pos_embeds = self.pos_emb(torch.arange(num_tokens, device=in_idx.device))  # (num_tokens, emb_dim)
+        x = tok_embeds + pos_embeds  # se suman por difusión sobre el lote
+        x = self.drop_emb(x)
+        x = self.trf_blocks(x)
+        x = self.final_norm(x)
+        return self.out_head(x)  # (batch, num_tokens, vocab_size)
