@@ -1,0 +1,194 @@
+"""Figuras del notebook 1: las etapas de un LLM, la arquitectura GPT y el camino del texto a los logits."""
+
+from matplotlib.colors import hsv_to_rgb, rgb_to_hsv, to_rgb
+from matplotlib.patches import FancyBboxPatch
+
+from utils.figures import COLORS, EDGE, arrow, box, new_figure
+
+
+def _highlight(ax, x, y, w, h, label=None, fontsize=10):
+    """Rodea una caja con el borde de «destacado» y, si se pide, pone una etiqueta encima."""
+    ax.add_patch(FancyBboxPatch((x - 0.06, y - 0.06), w + 0.12, h + 0.12,
+                                boxstyle="round,pad=0.02,rounding_size=0.1", facecolor="none",
+                                edgecolor=COLORS["destacado"], linewidth=3))
+    if label:
+        ax.text(x + w / 2, y + h + 0.12, label, ha="center", va="bottom", fontsize=fontsize,
+                color=COLORS["destacado"], fontweight="bold")
+
+
+def _frame(ax, x, y, w, h, kind="bloque"):
+    """Dibuja un marco redondeado sin texto para agrupar cajas (kind=None: fondo blanco)."""
+    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.15",
+                                facecolor=COLORS[kind] if kind else "white", edgecolor=EDGE, linewidth=1.2))
+
+
+def _vector(ax, x, y, values, cell=0.22, kind="embedding"):
+    """Dibuja un vector como una fila de celdas: más oscura cuanto mayor es el valor (entre -1 y 1)."""
+    light = to_rgb(COLORS[kind])
+    hue, sat, _ = rgb_to_hsv(light)
+    dark = tuple(hsv_to_rgb((hue, min(1.0, 4 * sat), 0.75)))  # el mismo tono, más intenso
+    for i, v in enumerate(values):
+        t = (v + 1) / 2
+        color = tuple((1 - t) * a + t * b for a, b in zip(light, dark, strict=True))
+        ax.add_patch(FancyBboxPatch((x + i * cell, y), cell, cell, boxstyle="square,pad=0",
+                                    facecolor=color, edgecolor=EDGE, linewidth=0.6))
+
+
+def etapas_llm():
+    """Tres etapas para tener un LLM útil; este curso es la arquitectura dentro de la etapa 1."""
+    fig, ax = new_figure(11.0, 5.4)
+    stages = [
+        ("1. Construir el LLM", ["Preparar los datos\ny muestrearlos", "Mecanismo de atención",
+                                 "Arquitectura del LLM"]),
+        ("2. Preentrenar", ["Bucle de entrenamiento", "Evaluar el modelo", "Cargar pesos\npreentrenados"]),
+        ("3. Ajuste fino", ["Clasificador\nde textos", "Asistente que\nsigue instrucciones"]),
+    ]
+    col_w, gap, x0 = 3.2, 0.55, 0.2
+    for s, (title, steps) in enumerate(stages):
+        x = x0 + s * (col_w + gap)
+        _frame(ax, x, 0.7, col_w, 3.8, kind=None)
+        ax.text(x + col_w / 2, 4.15, title, ha="center", va="center", fontsize=13, fontweight="bold")
+        for k, step in enumerate(steps):
+            y = 3.05 - k * 1.1
+            box(ax, x + 0.25, y, col_w - 0.5, 0.8, step, kind="texto", fontsize=11)
+            if s == 0 and k == 2:
+                _highlight(ax, x + 0.25, y, col_w - 0.5, 0.8)
+                ax.text(x + col_w / 2, 0.3, "este curso (notebooks 1-8)", ha="center", va="center",
+                        fontsize=11, color=COLORS["destacado"], fontweight="bold")
+        if s < len(stages) - 1:
+            arrow(ax, (x + col_w + 0.05, 2.6), (x + col_w + gap - 0.05, 2.6), lw=2)
+    ax.text(x0, 5.0, "Etapas para obtener un LLM útil", ha="left", va="center", fontsize=14,
+            fontweight="bold")
+    return fig
+
+
+def arquitectura_gpt():
+    """El modelo GPT de abajo arriba, con el notebook que construye cada pieza a la derecha."""
+    fig, ax = new_figure(9.0, 12.6)
+    cx, w = 3.6, 4.2  # centro y ancho de la columna principal
+    x = cx - w / 2
+    h = 0.62
+
+    def note(y, text):
+        ax.text(8.85, y, text, ha="right", va="center", fontsize=10.5, color="#555555", style="italic")
+
+    # De abajo arriba: entrada, embeddings y dropout.
+    box(ax, x, 0.2, w, h, "ids de tokens  (batch, num_tokens)", kind="texto")
+    arrow(ax, (cx, 0.2 + h), (cx, 1.15))
+    box(ax, x, 1.15, w / 2 - 0.1, h + 0.2, "embedding\nde token", kind="embedding")
+    box(ax, cx + 0.1, 1.15, w / 2 - 0.1, h + 0.2, "embedding\nde posición", kind="embedding")
+    ax.text(cx, 1.15 + (h + 0.2) / 2, "+", ha="center", va="center", fontsize=16, fontweight="bold")
+    note(1.56, "nb 1 (tok_emb, pos_emb)")
+    arrow(ax, (cx, 1.97), (cx, 2.3))
+    box(ax, x, 2.3, w, h, "dropout", kind="dropout")
+    note(2.3 + h / 2, "nb 1 (drop_emb)")
+    arrow(ax, (cx, 2.3 + h), (cx, 3.45))
+
+    # Bloque transformer, con sus dos atajos.
+    by, bh = 3.3, 6.3
+    _frame(ax, x - 0.5, by, w + 1.0, bh)
+    ax.text(x - 0.35, by + bh - 0.3, "bloque transformer", ha="left", va="center", fontsize=12,
+            fontweight="bold")
+    ax.text(x + w + 0.35, by + bh - 0.3, "× n_layers (12)", ha="right", va="center", fontsize=12,
+            fontweight="bold", color=COLORS["destacado"])
+    note(by + bh - 0.3, "nb 5")
+    inner = [
+        ("LayerNorm 1", "norma", "nb 2"),
+        ("atención multicabeza", "atencion", "utils/attention.py"),
+        ("dropout", "dropout", ""),
+        ("LayerNorm 2", "norma", "nb 2"),
+        ("red feed-forward (GELU)", "feedforward", "nb 3"),
+        ("dropout", "dropout", ""),
+    ]
+    iw, ih = w - 0.9, 0.5
+    ix = cx - iw / 2
+    ys = [3.75, 4.55, 5.35, 6.65, 7.45, 8.25]
+    plus_ys = (6.05, 8.95)
+    for (label, kind, where), y in zip(inner, ys, strict=True):
+        box(ax, ix, y, iw, ih, label, kind=kind, fontsize=11)
+        if where:
+            note(y + ih / 2, where)
+    for a, b in zip(ys[:2], ys[1:3], strict=True):
+        arrow(ax, (cx, a + ih), (cx, b))
+    for a, b in zip(ys[3:5], ys[4:6], strict=True):
+        arrow(ax, (cx, a + ih), (cx, b))
+    for p, last, first in ((plus_ys[0], ys[2], 3.45), (plus_ys[1], ys[5], plus_ys[0] + 0.2)):
+        arrow(ax, (cx, last + ih), (cx, p - 0.2))
+        ax.add_patch(FancyBboxPatch((cx - 0.2, p - 0.2), 0.4, 0.4, boxstyle="circle,pad=0",
+                                    facecolor="white", edgecolor=EDGE, linewidth=1.2))
+        ax.text(cx, p, "+", ha="center", va="center", fontsize=14, fontweight="bold")
+        # el atajo: rodea las subcapas por la derecha y se suma en el círculo
+        sx = ix + iw + 0.3
+        ax.plot([cx, sx, sx], [first + 0.05, first + 0.05, p], color=COLORS["destacado"], lw=2)
+        arrow(ax, (sx, p), (cx + 0.2, p), color=COLORS["destacado"], lw=2)
+    ax.text(ix + iw + 0.38, 4.9, "atajo", rotation=90, ha="left", va="center", fontsize=10.5,
+            color=COLORS["destacado"])
+    ax.text(ix + iw + 0.38, 7.5, "atajo", rotation=90, ha="left", va="center", fontsize=10.5,
+            color=COLORS["destacado"])
+    note(6.05, "nb 4 (atajos)")
+    arrow(ax, (cx, 3.45), (cx, ys[0]))
+    arrow(ax, (cx, plus_ys[0] + 0.2), (cx, ys[3]))
+    arrow(ax, (cx, plus_ys[1] + 0.2), (cx, 9.9))
+
+    # Salida.
+    box(ax, x, 9.9, w, h, "LayerNorm final", kind="norma")
+    note(9.9 + h / 2, "nb 2 (final_norm)")
+    arrow(ax, (cx, 9.9 + h), (cx, 10.8))
+    box(ax, x, 10.8, w, h, "capa de salida (Linear)", kind="salida")
+    note(10.8 + h / 2, "nb 1 (out_head)")
+    arrow(ax, (cx, 10.8 + h), (cx, 11.7))
+    box(ax, x, 11.7, w, h, "logits  (batch, num_tokens, vocab_size)", kind="salida", fontsize=10.5)
+    note(11.7 + h / 2, "nb 6: modelo completo\nnb 7: logits → texto")
+    return fig
+
+
+def flujo_texto_logits():
+    """Camino de «Every effort moves you» hasta los logits, con los ids reales del tokenizador de GPT-2."""
+    fig, ax = new_figure(10.0, 8.6)
+    tokens = ["Every", "␣effort", "␣moves", "␣you"]
+    ids = [6109, 3626, 6100, 345]
+    col0, col_w = 2.9, 1.75  # x de la primera columna y ancho de cada una
+    cols = [col0 + i * col_w for i in range(4)]
+    cw = 1.45  # ancho de caja
+    label_x = 0.1
+    rows = {"texto": 7.6, "tokens": 6.35, "ids": 5.1, "emb": 3.75, "modelo": 2.45, "logits": 0.85}
+
+    def row_label(y, title, detail):
+        ax.text(label_x, y + 0.2, title, ha="left", va="center", fontsize=12, fontweight="bold")
+        ax.text(label_x, y - 0.18, detail, ha="left", va="center", fontsize=9.5, color="#555555")
+
+    span_x, span_w = cols[0], cols[-1] + cw - cols[0]
+    box(ax, span_x, rows["texto"], span_w, 0.6, "«Every effort moves you»", kind="texto", fontsize=13)
+    row_label(rows["texto"] + 0.3, "texto", "una cadena")
+    for c, tok, tid in zip(cols, tokens, ids, strict=True):
+        mid = c + cw / 2
+        arrow(ax, (mid, rows["texto"]), (mid, rows["tokens"] + 0.6))
+        box(ax, c, rows["tokens"], cw, 0.6, tok, kind="texto", fontsize=12)
+        arrow(ax, (mid, rows["tokens"]), (mid, rows["ids"] + 0.6))
+        box(ax, c, rows["ids"], cw, 0.6, str(tid), kind="texto", fontsize=12, bold=True)
+        arrow(ax, (mid, rows["ids"]), (mid, rows["emb"] + 0.55))
+        values = [((tid * (k + 3)) % 17 - 8) / 8 for k in range(6)]  # valores ilustrativos
+        _vector(ax, c + (cw - 6 * 0.22) / 2, rows["emb"] + 0.1, values)
+        ax.text(mid, rows["emb"] - 0.12, "768 números", ha="center", va="center", fontsize=9,
+                color="#555555")
+        arrow(ax, (mid, rows["emb"] - 0.3), (mid, rows["modelo"] + 0.7))
+        arrow(ax, (mid, rows["modelo"]), (mid, rows["logits"] + 0.95))
+        _vector(ax, c + (cw - 6 * 0.22) / 2, rows["logits"] + 0.6, [v * -0.8 for v in values], kind="salida")
+        ax.text(mid, rows["logits"] + 0.3, "50 257 números", ha="center", va="center", fontsize=9,
+                color="#555555")
+    row_label(rows["tokens"] + 0.3, "tokens", "tokenizador BPE de GPT-2")
+    row_label(rows["ids"] + 0.3, "ids de tokens", "un entero por token")
+    row_label(rows["emb"] + 0.3, "embeddings", "token + posición: (4, 768)")
+    row_label(rows["modelo"] + 0.35, "modelo GPT", "12 bloques transformer")
+    row_label(rows["logits"] + 0.7, "logits", "una puntuación por\npalabra del vocabulario")
+    box(ax, span_x, rows["modelo"], span_w, 0.7, "modelo GPT", kind="bloque", fontsize=13, bold=True)
+    ax.text(span_x + span_w / 2, 0.45, "forma de la salida con un lote de 2 textos: (2, 4, 50257)",
+            ha="center", va="center", fontsize=10.5, style="italic")
+    return fig
+
+
+FIGURES = {
+    "1_etapas_llm.png": etapas_llm,
+    "1_arquitectura_gpt.png": arquitectura_gpt,
+    "1_flujo_texto_logits.png": flujo_texto_logits,
+}
