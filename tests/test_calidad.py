@@ -28,7 +28,10 @@ def _markdown_sources():
     for name in ("README.md", "GLOSARIO.md"):
         path = ROOT / name
         if path.exists():
-            sources.append((name, path.read_text(encoding="utf-8")))
+            text = path.read_text(encoding="utf-8")
+            if name == "GLOSARIO.md":  # la primera columna de la tabla es el término en inglés
+                text = re.sub(r"^\|[^|\n]*\|", "|", text, flags=re.M)
+            sources.append((name, text))
     for nb_path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
         if ".ipynb_checkpoints" in nb_path.parts:
             continue
