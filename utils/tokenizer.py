@@ -44,7 +44,7 @@ def install_gpt2_bpe_files(cache_dir=None):
         cache_dir: carpeta de destino; por defecto, la que usaría tiktoken.
 
     Devuelve:
-        la carpeta de caché usada.
+        nada (así la celda de preparación de los notebooks no muestra ninguna salida).
     """
     cache_dir = tiktoken_cache_dir() if cache_dir is None else cache_dir
     if cache_dir == "":
@@ -74,7 +74,6 @@ def install_gpt2_bpe_files(cache_dir=None):
             tmp = f"{target}.{os.getpid()}.tmp"
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)  # atómico: nunca queda un fichero a medias
-    return cache_dir
 
 
 def get_gpt2_tokenizer():
@@ -91,5 +90,5 @@ def _sha256(path):
 
 
 if __name__ == "__main__":
-    folder = install_gpt2_bpe_files()
-    print(f"Ficheros BPE de GPT-2 listos en {folder}: tiktoken.get_encoding('gpt2') ya funciona sin red.")
+    install_gpt2_bpe_files()
+    print(f"Ficheros BPE de GPT-2 listos en {tiktoken_cache_dir()}: tiktoken.get_encoding('gpt2') ya funciona sin red.")
