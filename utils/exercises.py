@@ -896,3 +896,59 @@ def permutation_error(model, idx, perm, causal=True):
                 block.att.mask.zero_()  # ninguna posición queda oculta: cada token ve a todos
     with torch.no_grad():
         return (model(idx[:, perm]) - model(idx)[:, perm]).abs().max().item()
+
+
+def _fmt_row(label, values, width=8):
+    return f"{label:<16}" + "".join(f"{v:>{width}.2f}" for v in values)
+
+
+def show_pre_post_ln_stats(post_ln_class, n_layers=12):
+    """Imprime, bloque a bloque, la desviación típica de la salida y la norma del gradiente con pre-LN
+    y con post-LN; solo si el bloque post-LN del alumno es correcto.
+
+    Parámetros:
+        post_ln_class: la clase del bloque post-LN del alumno (o None si aún no la ha escrito).
+        n_layers: número de bloques apilados.
+    """
+    verdict = evaluate_post_ln_block(post_ln_class)
+    if verdict.status != "correct":
+        show(verdict if verdict.status == "unanswered" else
+             Verdict("wrong", "Primero haz que la comprobación de tu bloque post-LN salga bien."))
+        return
+    stats = pre_post_ln_stats(post_ln_class, n_layers=n_layers)
+    print(f"{'bloque':<16}" + "".join(f"{i:>8}" for i in range(1, n_layers + 1)))
+    print("desviación típica de la salida")
+    for label in stats:
+        print(_fmt_row(f"  {label}", stats[label]["std"]))
+    print("norma del gradiente de los parámetros del bloque")
+    for label in stats:
+        print(_fmt_row(f"  {label}", stats[label]["grad"]))
+
+
+def show_permutation_experiment(model_class, num_tokens=8):
+    """Imprime cuánto se aleja model(idx permutado) de model(idx) permutado, para GPTModel y para el modelo
+    sin posición del alumno, con y sin máscara causal; solo si ese modelo es correcto.
+
+    Parámetros:
+        model_class: la clase del modelo sin embeddings de posición (o None si aún no la ha escrito).
+        num_tokens: longitud de la secuencia de prueba (como mucho CHECK_CFG["context_length"]).
+    """
+    verdict = evaluate_no_pos_model(model_class)
+    if verdict.status != "correct":
+        show(verdict if verdict.status == "unanswered" else
+             Verdict("wrong", "Primero haz que la comprobación de tu modelo sin posición salga bien."))
+        return
+    normal = _build(GPTModel, CHECK_CFG)
+    no_pos = _build(model_class, CHECK_CFG)
+    no_pos.load_state_dict(normal.state_dict(), strict=False)
+    torch.manual_seed(0)
+    idx = torch.randint(0, CHECK_CFG["vocab_size"], (2, num_tokens))
+    perm = torch.randperm(num_tokens)
+
+    def describe(error):
+        return "se conserva" if error < 1e-5 else f"cambia ({error:.2f})"
+
+    print(f"{'':<24}{'con máscara causal':<22}{'sin máscara causal':<22}")
+    for label, model in (("GPTModel", normal), ("tu modelo sin pos_emb", no_pos)):
+        cells = [describe(permutation_error(model, idx, perm, causal)) for causal in (True, False)]
+        print(f"{label:<24}{cells[0]:<22}{cells[1]:<22}")
