@@ -1,0 +1,205 @@
+"""Carga de pesos preentrenados de GPT-2 desde safetensors, sin red: todo con checkpoints locales."""
+
+import socket
+import time
+
+import pytest
+import torch
+from transformers import GPT2Config, GPT2LMHeadModel
+
+import utils.pretrained as pretrained
+from utils.generation import generate_text_simple
+from utils.pretrained import (
+    GPT2_PRETRAINED,
+    PretrainedDownloadError,
+    download_gpt2_safetensors,
+    expected_hf_shapes,
+    load_pretrained_gpt2,
+)
+
+TINY = dict(vocab_size=100, n_positions=16, n_embd=32, n_layer=2, n_head=4)
+
+
+def _save_hf(folder, seed=0, **kwargs):
+    """Guarda con save_pretrained (safetensors) un GPT-2 de Hugging Face aleatorio, con sesgos y
+    LayerNorm perturbados para que un mapeo equivocado no pase inadvertido; lo devuelve."""
+    torch.manual_seed(seed)
+    config = GPT2Config(resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=None, eos_token_id=None,
+                        **{**TINY, **kwargs})
+    hf = GPT2LMHeadModel(config).eval()
+    with torch.no_grad():
+        for name, param in hf.named_parameters():
+            if name.endswith("bias") or ".ln_" in name:
+                param.add_(torch.randn_like(param) * 0.2)
+    hf.save_pretrained(folder)
+    return hf
+
+
+def _greedy_hf(hf, idx, steps, context):
+    for _ in range(steps):
+        with torch.no_grad():
+            nxt = hf(idx[:, -context:]).logits[:, -1].argmax(-1, keepdim=True)
+        idx = torch.cat([idx, nxt], dim=1)
+    return idx
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Simula un equipo sin red: cualquier conexión falla como si no hubiera DNS."""
+    def fail(*args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
+    monkeypatch.setattr(socket, "create_connection", fail)
+    monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", False)
+
+
+def test_carpeta_local_da_los_mismos_logits_que_hf(tmp_path):
+    """Un GPT2LMHeadModel guardado con save_pretrained se carga y da los mismos logits (< 1e-5)."""
+    hf = _save_hf(tmp_path)
+    model = load_pretrained_gpt2(path=tmp_path)
+    x = torch.randint(0, 100, (3, 16))
+    with torch.no_grad():
+        assert (model(x) - hf(x).logits).abs().max().item() < 1e-5
+
+
+def test_carpeta_local_da_los_mismos_tokens_voraces(tmp_path):
+    """La generación voraz con el modelo cargado coincide token a token con la de Hugging Face."""
+    hf = _save_hf(tmp_path, seed=1)
+    model = load_pretrained_gpt2(path=tmp_path / "model.safetensors", cfg=pretrained.config_from_hf_folder(tmp_path))
+    idx = torch.tensor([[3, 1, 4, 1, 5]])
+    out = generate_text_simple(model, idx, max_new_tokens=15, context_size=16)
+    assert out.tolist() == _greedy_hf(hf, idx, 15, 16).tolist()
+
+
+def test_el_modelo_cargado_queda_en_modo_evaluacion(tmp_path):
+    """El cargador devuelve el modelo en eval(): sin dropout, dos pasadas dan lo mismo."""
+    _save_hf(tmp_path)
+    assert load_pretrained_gpt2(path=tmp_path).training is False
+
+
+def test_el_hub_en_cache_usa_el_mismo_camino(tmp_path, monkeypatch):
+    """Con el fichero ya en la caché del Hub (simulada), se carga sin red y da los mismos logits."""
+    hf = _save_hf(tmp_path)
+    calls = []
+
+    def fake_download(repo_id, filename, **kwargs):
+        calls.append((repo_id, filename, kwargs.get("local_files_only")))
+        return str(tmp_path / "model.safetensors")
+
+    monkeypatch.setattr(pretrained, "hf_hub_download", fake_download)
+    cfg = pretrained.config_from_hf_folder(tmp_path)
+    model = load_pretrained_gpt2("124M", cfg=cfg)
+    assert calls == [("openai-community/gpt2", "model.safetensors", True)]
+    x = torch.randint(0, 100, (1, 16))
+    with torch.no_grad():
+        assert (model(x) - hf(x).logits).abs().max().item() < 1e-5
+
+
+def test_fichero_cortado_da_error_en_espanol(tmp_path):
+    """Un safetensors truncado (descarga interrumpida) da un error que pide volver a descargarlo."""
+    _save_hf(tmp_path)
+    data = (tmp_path / "model.safetensors").read_bytes()
+    cut = tmp_path / "cortado.safetensors"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="incompleto.*vuelve a descargarlo"):
+        load_pretrained_gpt2(path=cut, cfg=pretrained.config_from_hf_folder(tmp_path))
+
+
+def test_tamano_equivocado_nombra_el_tensor_y_las_formas(tmp_path):
+    """Cargar un fichero pequeño como si fuera el de 124M nombra un tensor y las dos formas."""
+    _save_hf(tmp_path)
+    with pytest.raises(ValueError, match=r"'wte\.weight' tiene forma \(100, 32\) y se esperaba \(50257, 768\)"):
+        load_pretrained_gpt2("124M", path=tmp_path)
+
+
+def test_capas_de_mas_o_de_menos_se_nombran(tmp_path):
+    """Un fichero con 3 bloques leído con n_layers=2 dice qué tensores sobran; al revés, cuáles faltan."""
+    _save_hf(tmp_path, n_layer=3)
+    cfg3 = pretrained.config_from_hf_folder(tmp_path)
+    with pytest.raises(ValueError, match=r"sobran 12 tensores.*'h\.2\.attn\.c_attn\.bias'"):
+        load_pretrained_gpt2(path=tmp_path, cfg={**cfg3, "n_layers": 2})
+    with pytest.raises(ValueError, match=r"faltan 12 tensores.*'h\.3\.ln_1\.weight'"):
+        load_pretrained_gpt2(path=tmp_path, cfg={**cfg3, "n_layers": 4})
+
+
+def test_no_abre_ficheros_pickle(tmp_path):
+    """Un pytorch_model.bin se rechaza sin abrirlo: solo se leen safetensors."""
+    fichero = tmp_path / "pytorch_model.bin"
+    fichero.write_bytes(b"no importa lo que haya dentro")
+    with pytest.raises(ValueError, match="pickle.*solo lee safetensors"):
+        load_pretrained_gpt2(path=fichero)
+
+
+def test_carpeta_sin_safetensors_da_error(tmp_path):
+    """Una carpeta sin model.safetensors da un error que nombra la carpeta y el fichero que falta."""
+    with pytest.raises(FileNotFoundError, match="no contiene model.safetensors"):
+        load_pretrained_gpt2(path=tmp_path)
+
+
+def test_sin_red_falla_en_segundos_con_instrucciones(tmp_path, no_network):
+    """Sin red y sin caché: PretrainedDownloadError en menos de 2 s, con el comando y la URL de descarga."""
+    start = time.monotonic()
+    with pytest.raises(PretrainedDownloadError) as info:
+        load_pretrained_gpt2("355M", cache_dir=tmp_path)
+    assert time.monotonic() - start < 2.0
+    message = str(info.value)
+    assert "no hay conexión" in message
+    assert "hf download openai-community/gpt2-medium model.safetensors --local-dir gpt2-355M" in message
+    assert "https://huggingface.co/openai-community/gpt2-medium/resolve/main/model.safetensors" in message
+    assert 'load_pretrained_gpt2("355M", path="gpt2-355M")' in message
+
+
+def test_dns_que_no_responde_no_bloquea(tmp_path, monkeypatch):
+    """Si la conexión se queda colgada (DNS sin respuesta), el cargador se rinde al agotar timeout."""
+    monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: time.sleep(30))
+    monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", False)
+    start = time.monotonic()
+    with pytest.raises(PretrainedDownloadError, match="sin respuesta"):
+        download_gpt2_safetensors("124M", cache_dir=tmp_path, timeout=0.3)
+    assert time.monotonic() - start < 2.0
+
+
+def test_modo_sin_conexion_de_hf_da_error_en_espanol(tmp_path, monkeypatch):
+    """Con HF_HUB_OFFLINE activado y sin caché, el error lo dice y explica la descarga a mano."""
+    monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(PretrainedDownloadError, match="(?s)HF_HUB_OFFLINE.*hf download openai-community/gpt2 "):
+        download_gpt2_safetensors("124M", cache_dir=tmp_path)
+
+
+def test_error_de_descarga_del_hub_se_traduce(tmp_path, monkeypatch):
+    """Si el Hub responde pero la descarga falla, el error de huggingface_hub llega traducido y encadenado."""
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    def fake_download(repo_id, filename, local_files_only=False, **kwargs):
+        raise LocalEntryNotFoundError("Connection error")
+
+    monkeypatch.setattr(pretrained, "hf_hub_download", fake_download)
+    monkeypatch.setattr(pretrained, "hub_is_reachable", lambda timeout: (True, ""))
+    monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", False)
+    with pytest.raises(PretrainedDownloadError, match="No se pudo descargar model.safetensors") as info:
+        download_gpt2_safetensors("774M", cache_dir=tmp_path)
+    assert isinstance(info.value.__cause__, LocalEntryNotFoundError)
+
+
+def test_tamano_desconocido_da_error():
+    """Un tamaño que no existe se rechaza nombrando los cuatro válidos."""
+    with pytest.raises(ValueError, match=r"'125M'.*\['124M', '355M', '774M', '1558M'\]"):
+        load_pretrained_gpt2("125M")
+
+
+def test_configuraciones_de_los_cuatro_tamanos():
+    """Cada tamaño apunta a su repositorio del Hub y usa qkv_bias=True con sus dimensiones."""
+    dims = {size: (cfg["emb_dim"], cfg["n_layers"], cfg["n_heads"]) for size, (_, cfg) in GPT2_PRETRAINED.items()}
+    assert dims == {"124M": (768, 12, 12), "355M": (1024, 24, 16), "774M": (1280, 36, 20), "1558M": (1600, 48, 25)}
+    assert all(cfg["qkv_bias"] for _, cfg in GPT2_PRETRAINED.values())
+    assert [repo for repo, _ in GPT2_PRETRAINED.values()] == [
+        "openai-community/gpt2", "openai-community/gpt2-medium",
+        "openai-community/gpt2-large", "openai-community/gpt2-xl",
+    ]
+
+
+def test_formas_esperadas_iguales_a_las_de_hf(tmp_path):
+    """expected_hf_shapes da los mismos nombres y formas que el state_dict de GPT2Model de Hugging Face."""
+    hf = _save_hf(tmp_path)
+    real = {name: tuple(t.shape) for name, t in hf.transformer.state_dict().items()
+            if not name.endswith((".attn.bias", ".attn.masked_bias"))}
+    assert expected_hf_shapes(pretrained.config_from_hf_folder(tmp_path)) == real
