@@ -20,7 +20,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 def install():
     """Crea .venv si no existe e instala requirements.txt (no hace nada si ya está al día)."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - este script puede ejecutarlo un Python antiguo
         sys.exit(f"El curso necesita Python 3.11 o posterior, y este es {sys.version.split()[0]}.")
     if not PYTHON.exists():
         print("Creando el entorno virtual .venv ...", flush=True)
@@ -35,10 +35,25 @@ def install():
     stamp.write_text(wanted, encoding="utf-8")
 
 
+def lab_command(root_dir=ROOT, *extra):
+    """Devuelve la orden que abre JupyterLab con la configuración del curso.
+
+    La carpeta jupyter/ hace de carpeta de ajustes de la aplicación: su overrides.json pone la interfaz
+    en español y quita los avisos que necesitan red, solo para este curso y sin tocar ~/.jupyter (lo
+    que el alumno elija en Configuración manda sobre esos valores por defecto).
+    """
+    command = [str(PYTHON), "-m", "jupyter", "lab", f"--ServerApp.root_dir={root_dir}",
+               f"--LabApp.app_settings_dir={ROOT / 'jupyter'}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # p. ej., en un contenedor; Jupyter se niega si no se le dice
+    return [*command, *extra]
+
+
 def open_course():
-    """Abre JupyterLab en la carpeta notebooks/."""
+    """Abre JupyterLab, en español, en la carpeta notebooks/."""
     os.chdir(ROOT)
-    os.execv(str(PYTHON), [str(PYTHON), "-m", "jupyter", "lab", "--notebook-dir", str(ROOT), "notebooks/"])
+    command = lab_command(ROOT, "notebooks/")
+    os.execv(command[0], command)
 
 
 def run_tests(extra):
