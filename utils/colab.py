@@ -162,9 +162,12 @@ def stamp_notebook(nb, nb_relpath, repo_url=None, branch=None):
     # Celda de preparación: la primera que lo sea, o una nueva justo después del título.
     setup = next((cell for cell in cells if is_setup_cell(cell)), None)
     if setup is None:
+        import nbformat
+
         setup = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": ""}
         if nb.get("nbformat_minor", 0) >= 5:
             setup["id"] = "preparacion"
+        setup = nbformat.from_dict(setup)
         cells.insert(1, setup)
     _set_source(setup, setup_cell_source(repo_url, branch))
     return nb
