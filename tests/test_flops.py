@@ -14,6 +14,7 @@ from utils.flops import (
     logits_bytes,
     matmul_parameters,
     measure_activation_bytes,
+    optimizer_state_bytes,
     training_flops,
     weights_bytes,
 )
@@ -137,3 +138,13 @@ def test_memoria_de_pesos_y_logits(tiny_cfg):
     with torch.no_grad():
         logits = model(torch.zeros(3, 5, dtype=torch.long))
     assert logits_bytes(tiny_cfg, 5, 3) == logits.numel() * logits.element_size()
+
+
+def test_estado_de_adamw_son_dos_tensores_por_peso(tiny_cfg):
+    """optimizer_state_bytes coincide con el estado real de AdamW tras un paso (sin los contadores 'step')."""
+    model = GPTModel(tiny_cfg)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model(torch.zeros(1, 4, dtype=torch.long)).sum().backward()
+    optimizer.step()
+    state = sum(t.numel() * t.element_size() for s in optimizer.state.values() for k, t in s.items() if k != "step")
+    assert optimizer_state_bytes(tiny_cfg) == state

@@ -128,6 +128,22 @@ def logits_bytes(cfg, num_tokens, batch_size=1, bytes_per_value=BYTES_FLOAT32):
     return batch_size * num_tokens * cfg["vocab_size"] * bytes_per_value
 
 
+def optimizer_state_bytes(cfg, weight_tying=False, bytes_per_value=BYTES_FLOAT32):
+    """Devuelve la memoria del estado de AdamW: dos tensores (media y media de cuadrados) por parámetro."""
+    return 2 * count_parameters(cfg, weight_tying) * bytes_per_value
+
+
+def training_memory_bytes(cfg, num_tokens, batch_size=1):
+    """Devuelve la memoria de un paso de entrenamiento con AdamW en float32, sin contar la caché KV.
+
+    Suma pesos, gradientes (uno por peso), estado de AdamW (dos por peso), activaciones guardadas
+    para la retropropagación y logits.
+    """
+    weights = weights_bytes(cfg)
+    return (weights + weights + optimizer_state_bytes(cfg) + activation_bytes(cfg, num_tokens, batch_size)
+            + logits_bytes(cfg, num_tokens, batch_size))
+
+
 def activation_bytes(cfg, num_tokens, batch_size=1):
     """Devuelve la memoria de las activaciones que GPTModel guarda para la retropropagación (float32).
 
