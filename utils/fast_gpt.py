@@ -1,0 +1,266 @@
+# utils/fast_gpt.py
+"""GPT-2 rápido para inferencia: las mismas cuentas que GPTModel, con las piezas optimizadas de PyTorch.
+
+Cambios respecto a GPTModel (los pesos son los mismos; gpt_to_fast_state_dict los traduce):
+- consulta, clave y valor salen de una sola multiplicación (W_qkv) en vez de tres;
+- la atención la calcula F.scaled_dot_product_attention, sin materializar la máscara;
+- LayerNorm y GELU son las de PyTorch (F.layer_norm, F.gelu), un núcleo cada una;
+- la capa de salida puede compartir la matriz de tok_emb (pesos compartidos, como GPT-2 original);
+- al generar, la capa de salida solo se aplica a la última posición;
+- una caché KV con la memoria reservada de antemano.
+"""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from utils.config import check_config
+from utils.gpt import check_token_ids
+
+
+class FastKVCache:
+    """Caché KV que reserva la memoria de una vez: añadir un token no copia los anteriores.
+
+    Parámetros:
+        n_layers: número de bloques transformer del modelo.
+        max_tokens: número máximo de posiciones que puede guardar (como mucho, context_length).
+
+    Forma:
+        claves y valores de cada bloque: (batch, num_heads, max_tokens, head_dim), llenos hasta len(cache).
+    """
+
+    def __init__(self, n_layers, max_tokens):
+        self.max_tokens = max_tokens
+        self.num_tokens = 0  # posiciones ya escritas por todos los bloques
+        self.keys = [None] * n_layers
+        self.values = [None] * n_layers
+
+    def __len__(self):
+        return self.num_tokens
+
+    def update(self, layer, keys, values):
+        """Escribe las claves y valores nuevos del bloque layer y devuelve los de todas las posiciones."""
+        b, num_heads, num_tokens, head_dim = keys.shape
+        end = self.num_tokens + num_tokens
+        if end > self.max_tokens:
+            raise ValueError(
+                f"La caché admite {self.max_tokens} posiciones y se le piden {end}; "
+                "vacíala con reset() y vuelve a procesar solo los últimos tokens."
+            )
+        if self.keys[layer] is None:  # la primera vez se reserva todo el espacio
+            self.keys[layer] = keys.new_empty(b, num_heads, self.max_tokens, head_dim)
+            self.values[layer] = values.new_empty(b, num_heads, self.max_tokens, head_dim)
+        self.keys[layer][:, :, self.num_tokens:end] = keys
+        self.values[layer][:, :, self.num_tokens:end] = values
+        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
+
+    def reset(self):
+        """Vacía la caché (conserva la memoria reservada)."""
+        self.num_tokens = 0
+
+
+class FastMultiHeadAttention(nn.Module):
+    """Atención multicabeza causal con una sola proyección W_qkv y F.scaled_dot_product_attention.
+
+    Parámetros:
+        cfg: configuración como GPT_CONFIG_124M.
+
+    Forma:
+        entrada (batch, num_tokens, emb_dim) -> salida con la misma forma.
+    """
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.num_heads = cfg["n_heads"]
+        self.head_dim = cfg["emb_dim"] // cfg["n_heads"]
+        self.dropout = cfg["drop_rate"]
+        # W_query, W_key y W_value apiladas: una multiplicación grande es más rápida que tres pequeñas
+        self.W_qkv = nn.Linear(cfg["emb_dim"], 3 * cfg["emb_dim"], bias=cfg["qkv_bias"])
+        self.out_proj = nn.Linear(cfg["emb_dim"], cfg["emb_dim"])
+
+    def forward(self, x, cache=None, layer=0):
+        b, num_tokens, emb_dim = x.shape
+        # (b, num_tokens, 3 * emb_dim) -> 3 x (b, num_heads, num_tokens, head_dim)
+        qkv = self.W_qkv(x).view(b, num_tokens, 3, self.num_heads, self.head_dim)
+        queries, keys, values = qkv.permute(2, 0, 3, 1, 4)
+        if cache is not None:
+            keys, values = cache.update(layer, keys, values)  # (b, num_heads, past + num_tokens, head_dim)
+        past = keys.shape[2] - num_tokens
+
+        dropout_p = self.dropout if self.training else 0.0
+        if past == 0:
+            # sin tokens anteriores: la máscara causal de siempre, sin crearla en memoria
+            context = F.scaled_dot_product_attention(queries, keys, values, dropout_p=dropout_p, is_causal=True)
+        else:
+            # con caché, la consulta i está en la posición past + i y ve las claves 0 .. past + i;
+            # un solo token nuevo lo ve todo y no necesita máscara
+            mask = None
+            if num_tokens > 1:
+                mask = torch.ones(num_tokens, past + num_tokens, dtype=torch.bool, device=x.device).tril(past)
+            context = F.scaled_dot_product_attention(queries, keys, values, attn_mask=mask, dropout_p=dropout_p)
+        context = context.transpose(1, 2).reshape(b, num_tokens, emb_dim)  # junta las cabezas
+        return self.out_proj(context)
+
+
+class FastTransformerBlock(nn.Module):
+    """Bloque transformer de GPT-2 con las funciones de PyTorch de un solo núcleo.
+
+    Parámetros:
+        cfg: configuración como GPT_CONFIG_124M.
+
+    Forma:
+        entrada (batch, num_tokens, emb_dim) -> salida con la misma forma.
+    """
+
+    def __init__(self, cfg):
+        super().__init__()
+        emb_dim = cfg["emb_dim"]
+        self.norm1 = nn.LayerNorm(emb_dim, eps=1e-5)  # su forward es F.layer_norm
+        self.att = FastMultiHeadAttention(cfg)
+        self.norm2 = nn.LayerNorm(emb_dim, eps=1e-5)
+        self.fc = nn.Linear(emb_dim, 4 * emb_dim)  # las dos capas de la red feed-forward
+        self.proj = nn.Linear(4 * emb_dim, emb_dim)
+        self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
+
+    def forward(self, x, cache=None, layer=0):
+        x = x + self.drop_shortcut(self.att(self.norm1(x), cache, layer))  # atención y atajo
+        # misma GELU que el libro (aproximación con tanh), pero en un solo núcleo
+        h = F.gelu(self.fc(self.norm2(x)), approximate="tanh")  # (batch, num_tokens, 4 * emb_dim)
+        return x + self.drop_shortcut(self.proj(h))  # red feed-forward y atajo
+
+
+class FastGPTModel(nn.Module):
+    """GPT-2 para inferencia rápida, con los mismos pesos y los mismos logits que GPTModel.
+
+    Parámetros:
+        cfg: configuración como GPT_CONFIG_124M.
+        tie_weights: si True, out_head usa la misma matriz que tok_emb (pesos compartidos).
+
+    Forma:
+        entrada (batch, num_tokens) de ids -> logits (batch, num_tokens, vocab_size),
+        o (batch, 1, vocab_size) con only_last=True.
+    """
+
+    def __init__(self, cfg, tie_weights=False):
+        super().__init__()
+        check_config(cfg)
+        self.cfg = cfg
+        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
+        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        self.drop_emb = nn.Dropout(cfg["drop_rate"])
+        self.trf_blocks = nn.ModuleList([FastTransformerBlock(cfg) for _ in range(cfg["n_layers"])])
+        self.final_norm = nn.LayerNorm(cfg["emb_dim"], eps=1e-5)
+        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+        if tie_weights:
+            self.out_head.weight = self.tok_emb.weight  # la misma matriz (vocab_size, emb_dim) para las dos
+
+    def forward(self, in_idx, cache=None, only_last=False):
+        check_token_ids(in_idx, self.cfg["vocab_size"], self.cfg["context_length"])
+        past = 0 if cache is None else len(cache)
+        num_tokens = in_idx.shape[1]
+        if past + num_tokens > self.cfg["context_length"]:
+            raise ValueError(
+                f"La caché ya tiene {past} posiciones y llegan {num_tokens} tokens más; el límite es "
+                f"context_length={self.cfg['context_length']}. Vacía la caché con reset()."
+            )
+        positions = torch.arange(past, past + num_tokens, device=in_idx.device)  # detrás de la caché
+        x = self.drop_emb(self.tok_emb(in_idx) + self.pos_emb(positions))  # (batch, num_tokens, emb_dim)
+        for layer, block in enumerate(self.trf_blocks):
+            x = block(x, cache, layer)
+        if cache is not None:
+            cache.num_tokens += num_tokens  # todos los bloques han escrito sus claves y valores
+        if only_last:
+            x = x[:, -1:, :]  # para generar basta la última posición: ahorra casi toda la capa de salida
+        return self.out_head(self.final_norm(x))
+
+
+def gpt_to_fast_state_dict(state_dict, cfg, tie_weights=False):
+    """Traduce el state_dict de un GPTModel a los nombres de FastGPTModel, juntando W_query, W_key y W_value.
+
+    Parámetros:
+        state_dict: el de un GPTModel con la configuración cfg.
+        cfg: configuración de los dos modelos.
+        tie_weights: si el FastGPTModel de destino comparte tok_emb y out_head; entonces las dos
+            matrices del origen deben ser iguales.
+
+    Devuelve:
+        diccionario para FastGPTModel.load_state_dict. Los tensores que no cambian se comparten
+        con state_dict (no se copian).
+    """
+    sd = dict(state_dict)
+    if tie_weights and not torch.equal(sd["tok_emb.weight"], sd["out_head.weight"]):
+        raise ValueError(
+            "tie_weights=True exige que tok_emb y out_head tengan la misma matriz, y en estos pesos son "
+            "distintas; usa tie_weights=False (los pesos de GPT-2 preentrenado sí la comparten)."
+        )
+    renames = {"norm1.scale": "norm1.weight", "norm1.shift": "norm1.bias",
+               "norm2.scale": "norm2.weight", "norm2.shift": "norm2.bias",
+               "ff.layers.0.": "fc.", "ff.layers.2.": "proj.",
+               "final_norm.scale": "final_norm.weight", "final_norm.shift": "final_norm.bias"}
+    out = {}
+    for name, tensor in sd.items():
+        if name.endswith(".mask") or ".att.W_" in name:
+            continue  # la máscara no es un peso; W_query, W_key y W_value se juntan abajo
+        for old, new in renames.items():
+            name = name.replace(old, new)
+        out[name] = tensor
+    for i in range(cfg["n_layers"]):
+        att = f"trf_blocks.{i}.att."
+        # apiladas por filas: las salidas 0..emb_dim-1 son la consulta, luego la clave y luego el valor
+        out[att + "W_qkv.weight"] = torch.cat([sd[att + f"W_{p}.weight"] for p in ("query", "key", "value")])
+        if cfg["qkv_bias"]:
+            out[att + "W_qkv.bias"] = torch.cat([sd[att + f"W_{p}.bias"] for p in ("query", "key", "value")])
+    return out
+
+
+def fast_gpt_from_state_dict(state_dict, cfg, tie_weights=False):
+    """Crea un FastGPTModel con los pesos de un GPTModel, sin inicializar nada al azar (en milisegundos).
+
+    Parámetros:
+        state_dict: el de un GPTModel (o el que devuelve utils.weights.hf_to_gpt_state_dict).
+        cfg: su configuración.
+        tie_weights: si out_head comparte la matriz de tok_emb.
+
+    Devuelve:
+        el FastGPTModel en modo eval.
+    """
+    fast_sd = gpt_to_fast_state_dict(state_dict, cfg, tie_weights)
+    with torch.device("meta"):  # los parámetros se crean sin memoria ni valores: se sobrescribirán
+        model = FastGPTModel(cfg, tie_weights)
+    model.load_state_dict(fast_sd, assign=True)  # los parámetros pasan a ser estos tensores
+    if tie_weights:
+        model.out_head.weight = model.tok_emb.weight  # assign crea dos parámetros: se vuelven a unir
+    return model.eval()
+
+
+def generate_fast(model, idx, max_new_tokens, context_size, use_cache=True):
+    """Genera con decodificación voraz los mismos tokens que generate_text_simple, con un FastGPTModel.
+
+    Parámetros:
+        model: un FastGPTModel.
+        idx: tensor de ids (batch, num_tokens) con el texto de partida.
+        max_new_tokens: cuántos tokens nuevos generar (0 o más).
+        context_size: cuántos tokens, como máximo, ve el modelo en cada paso.
+        use_cache: si False, cada paso vuelve a procesar todo el contexto (como generate_text_simple).
+
+    Devuelve:
+        tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
+    """
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens debe ser un entero mayor o igual que 0, y vale {max_new_tokens!r}.")
+    if isinstance(context_size, bool) or not isinstance(context_size, int) or context_size <= 0:
+        raise ValueError(f"context_size debe ser un entero positivo, y vale {context_size!r}.")
+    cache = FastKVCache(len(model.trf_blocks), max_tokens=context_size) if use_cache else None
+    new_tokens = idx[:, -context_size:]
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            if cache is None:
+                new_tokens = idx[:, -context_size:]  # sin caché: todo el contexto en cada paso
+            elif len(cache) + new_tokens.shape[1] > context_size:
+                cache.reset()  # la ventana se desplaza: hay que recalcular todas las posiciones
+                new_tokens = idx[:, -context_size:]
+            logits = model(new_tokens, cache=cache, only_last=True)  # (batch, 1, vocab_size)
+            idx_next = logits[:, -1].argmax(dim=-1, keepdim=True)  # softmax no cambia cuál es el mayor
+            idx = torch.cat((idx, idx_next), dim=1)
+            new_tokens = idx_next
+    return idx

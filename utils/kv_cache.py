@@ -1,0 +1,174 @@
+# utils/kv_cache.py
+"""Caché KV: generación voraz que guarda las claves y los valores ya calculados en vez de repetirlos.
+
+Funciona con cualquier GPTModel, sin tocar sus pesos: solo cambia la pasada hacia delante.
+"""
+
+import torch
+
+from utils.gpt import check_token_ids
+
+
+class KVCache:
+    """Guarda, para cada bloque transformer, las claves y los valores de los tokens ya procesados.
+
+    Parámetros:
+        n_layers: número de bloques transformer del modelo (uno por entrada de la caché).
+        max_tokens: número máximo de posiciones que puede guardar (como mucho, context_length).
+
+    Forma:
+        claves y valores de cada bloque: (batch, num_heads, num_tokens, head_dim).
+    """
+
+    def __init__(self, n_layers, max_tokens):
+        self.max_tokens = max_tokens
+        self.keys = [None] * n_layers
+        self.values = [None] * n_layers
+
+    def __len__(self):
+        # el último bloque es el último en escribir: su longitud es la de la pasada completa
+        return 0 if self.keys[-1] is None else self.keys[-1].shape[2]
+
+    def update(self, layer, keys, values):
+        """Añade al bloque layer las claves y valores de los tokens nuevos y los devuelve todos."""
+        if self.keys[layer] is not None:
+            keys = torch.cat([self.keys[layer], keys], dim=2)  # (batch, num_heads, antes + nuevos, head_dim)
+            values = torch.cat([self.values[layer], values], dim=2)
+        if keys.shape[2] > self.max_tokens:
+            raise ValueError(
+                f"La caché admite {self.max_tokens} posiciones y se le piden {keys.shape[2]}; "
+                "vacíala con reset() y vuelve a procesar solo los últimos tokens."
+            )
+        self.keys[layer], self.values[layer] = keys, values
+        return keys, values
+
+    def reset(self):
+        """Vacía la caché."""
+        self.keys = [None] * len(self.keys)
+        self.values = [None] * len(self.values)
+
+
+def attention_with_cache(att, x, cache, layer):
+    """Calcula la atención de un MultiHeadAttention solo para los tokens nuevos, usando la caché.
+
+    Parámetros:
+        att: el MultiHeadAttention de un bloque de GPTModel (se usan sus pesos y su máscara).
+        x: los tokens nuevos, ya normalizados.
+        cache: KVCache con las claves y valores de los tokens anteriores.
+        layer: índice del bloque, para leer y escribir su parte de la caché.
+
+    Forma:
+        x (batch, num_tokens, d_in) -> salida (batch, num_tokens, d_out).
+    """
+    b, num_tokens, _ = x.shape
+    queries = att.W_query(x).view(b, num_tokens, att.num_heads, att.head_dim).transpose(1, 2)
+    keys = att.W_key(x).view(b, num_tokens, att.num_heads, att.head_dim).transpose(1, 2)
+    values = att.W_value(x).view(b, num_tokens, att.num_heads, att.head_dim).transpose(1, 2)
+
+    # las claves y valores de los tokens anteriores no cambian: se leen en vez de recalcularse
+    keys, values = cache.update(layer, keys, values)  # (b, num_heads, past + num_tokens, head_dim)
+    past = keys.shape[2] - num_tokens
+
+    attn_scores = queries @ keys.transpose(2, 3)  # (b, num_heads, num_tokens, past + num_tokens)
+    # la consulta i es el token de la posición past + i: ve las claves 0 .. past + i
+    mask_bool = att.mask.bool()[past:past + num_tokens, :past + num_tokens]
+    attn_scores.masked_fill_(mask_bool, -torch.inf)
+    attn_weights = torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1)
+    attn_weights = att.dropout(attn_weights)
+
+    context_vec = (attn_weights @ values).transpose(1, 2)  # (b, num_tokens, num_heads, head_dim)
+    context_vec = context_vec.contiguous().view(b, num_tokens, att.d_out)
+    return att.out_proj(context_vec)
+
+
+def block_with_cache(block, x, cache, layer):
+    """Aplica un TransformerBlock a los tokens nuevos, con la atención de attention_with_cache.
+
+    Forma:
+        x (batch, num_tokens, emb_dim) -> salida con la misma forma.
+    """
+    shortcut = x
+    x = block.norm1(x)
+    x = attention_with_cache(block.att, x, cache, layer)
+    x = block.drop_shortcut(x)
+    x = x + shortcut
+
+    shortcut = x
+    x = block.norm2(x)
+    x = block.ff(x)  # LayerNorm y la red feed-forward tratan cada token por separado: no necesitan caché
+    x = block.drop_shortcut(x)
+    return x + shortcut
+
+
+def forward_with_cache(model, in_idx, cache):
+    """Hace la pasada hacia delante de un GPTModel solo con los tokens nuevos, que siguen a los de la caché.
+
+    Parámetros:
+        model: un GPTModel.
+        in_idx: ids de los tokens nuevos; ocupan las posiciones len(cache), len(cache) + 1, ...
+        cache: KVCache del modelo; se le añaden las claves y valores de los tokens nuevos.
+
+    Devuelve:
+        los logits de los tokens nuevos, iguales a los que daría model con todos los tokens.
+
+    Forma:
+        in_idx (batch, num_tokens) -> logits (batch, num_tokens, vocab_size).
+    """
+    cfg = model.cfg
+    check_token_ids(in_idx, cfg["vocab_size"], cfg["context_length"])
+    past, num_tokens = len(cache), in_idx.shape[1]
+    if past + num_tokens > min(cfg["context_length"], cache.max_tokens):
+        raise ValueError(
+            f"La caché ya tiene {past} posiciones y llegan {num_tokens} tokens más; el límite es "
+            f"{min(cfg['context_length'], cache.max_tokens)}. Vacía la caché con reset() y vuelve a empezar "
+            "con los últimos tokens."
+        )
+    tok_embeds = model.tok_emb(in_idx)  # (batch, num_tokens, emb_dim)
+    # los tokens nuevos no empiezan en la posición 0, sino detrás de los que ya están en la caché
+    pos_embeds = model.pos_emb(torch.arange(past, past + num_tokens, device=in_idx.device))
+    x = model.drop_emb(tok_embeds + pos_embeds)
+    for layer, block in enumerate(model.trf_blocks):
+        x = block_with_cache(block, x, cache, layer)
+    x = model.final_norm(x)
+    return model.out_head(x)  # (batch, num_tokens, vocab_size)
+
+
+def generate_text_cached(model, idx, max_new_tokens, context_size):
+    """Genera como generate_text_simple (los mismos tokens), pero con una caché KV.
+
+    Mientras caben en el contexto, cada paso procesa solo el token nuevo. Cuando la ventana de
+    context_size tokens se desplaza, todos los tokens cambian de posición y de contexto: la caché
+    deja de valer y se recalcula la ventana entera, como hace generate_text_simple.
+
+    Parámetros:
+        model: un GPTModel.
+        idx: tensor de ids (batch, num_tokens) con el texto de partida.
+        max_new_tokens: cuántos tokens nuevos generar (0 o más).
+        context_size: cuántos tokens, como máximo, ve el modelo en cada paso.
+
+    Devuelve:
+        tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
+    """
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
+        raise ValueError(
+            f"max_new_tokens debe ser un entero mayor o igual que 0, y vale {max_new_tokens!r}."
+        )
+    if isinstance(context_size, bool) or not isinstance(context_size, int) or context_size <= 0:
+        raise ValueError(
+            f"context_size debe ser un entero positivo (p. ej. cfg['context_length']), y vale {context_size!r}."
+        )
+    cache = KVCache(model.cfg["n_layers"], max_tokens=context_size)
+    new_tokens = idx[:, -context_size:]  # primer paso: todo el texto de partida que cabe
+    for _ in range(max_new_tokens):
+        if len(cache) + new_tokens.shape[1] > context_size:
+            # la ventana se desplaza: las posiciones cambian y hay que recalcular todo
+            cache.reset()
+            new_tokens = idx[:, -context_size:]
+        with torch.no_grad():
+            logits = forward_with_cache(model, new_tokens, cache)
+        logits = logits[:, -1, :]  # (batch, vocab_size)
+        probas = torch.softmax(logits, dim=-1)
+        idx_next = torch.argmax(probas, dim=-1, keepdim=True)  # (batch, 1)
+        idx = torch.cat((idx, idx_next), dim=1)
+        new_tokens = idx_next  # el siguiente paso solo procesa este token
+    return idx
