@@ -202,8 +202,8 @@ def evaluate_block_params(ff_params, att_params, cfg=GPT_CONFIG_124M):
             hints.append(hint)
     if hints:
         return _wrong("Todavía no. " + " ".join(hints))
-    return _correct(f"¡Correcto! La red feed-forward tiene exactamente {ff / att:.1f} veces los parámetros de la "
-                    "atención: dos matrices de emb_dim × 4·emb_dim frente a cuatro de emb_dim × emb_dim.")
+    return _correct("¡Correcto! La red feed-forward tiene prácticamente el doble de parámetros que la atención: "
+                    "dos matrices de emb_dim × 4·emb_dim frente a cuatro de emb_dim × emb_dim.")
 
 
 def check_block_params(ff_params, att_params, cfg=GPT_CONFIG_124M):

@@ -98,15 +98,15 @@ def _block_column(ax, x0, title, order):
 
 def pre_vs_post_ln():
     """Bloque pre-LN (GPT-2, el de TransformerBlock) y post-LN (el transformer de 2017), lado a lado."""
-    fig, ax = new_figure(9.0, 7.6)
+    fig, ax = new_figure(10.0, 7.6)
     split = ("split", None)
     pre = [split, ("LayerNorm (norm1)", "norma"), ("atención (att)", "atencion"), ("+", None),
            split, ("LayerNorm (norm2)", "norma"), ("feed-forward (ff)", "feedforward"), ("+", None)]
     post = [split, ("atención (att)", "atencion"), ("+", None), ("LayerNorm (norm1)", "norma"),
             split, ("feed-forward (ff)", "feedforward"), ("+", None), ("LayerNorm (norm2)", "norma")]
     _block_column(ax, 0.4, "pre-LN (GPT-2)", pre)
-    _block_column(ax, 4.9, "post-LN (transformer de 2017)", post)
-    ax.text(4.5, -0.15, "naranja: conexión de atajo (se omite el dropout)", ha="center", va="center",
+    _block_column(ax, 5.6, "post-LN (transformer de 2017)", post)
+    ax.text(4.85, -0.15, "naranja: conexión de atajo (se omite el dropout)", ha="center", va="center",
             fontsize=10, color=COLORS["destacado"])
     ax.set_ylim(-0.4, 7.6)
     return fig
