@@ -114,6 +114,14 @@ def test_en_local_la_celda_no_imprime_nada_ni_clona(tmp_path):
     assert not content.exists()
 
 
+def test_la_celda_no_acaba_en_una_expresion_que_jupyter_mostraria():
+    """La última instrucción de la celda no es una expresión suelta: Jupyter mostraría su valor."""
+    import ast
+
+    last = ast.parse(setup_cell_source()).body[-1]
+    assert not isinstance(last, ast.Expr), ast.unparse(last)
+
+
 def test_fuera_del_curso_la_celda_explica_el_problema_en_espanol(tmp_path):
     """Abierta lejos del repositorio (y fuera de Colab), la celda dice qué pasa y qué hacer."""
     completed = _run_cell(tmp_path, setup_cell_source(), "local", tmp_path)

@@ -56,7 +56,7 @@ if str(raiz) not in sys.path:
 
 from utils.tokenizer import install_gpt2_bpe_files
 
-install_gpt2_bpe_files()  # tiktoken.get_encoding("gpt2") funcionará también sin red'''
+cache_tiktoken = install_gpt2_bpe_files()  # tiktoken.get_encoding("gpt2") funcionará también sin red'''
 
 # Primera línea de la celda de preparación: así se reconoce aunque su texto sea de una versión anterior.
 _SETUP_FIRST_LINE = SETUP_CELL_TEMPLATE.splitlines()[0]
@@ -170,6 +170,7 @@ def stamp_notebook(nb, nb_relpath, repo_url=None, branch=None):
         setup = nbformat.from_dict(setup)
         cells.insert(1, setup)
     _set_source(setup, setup_cell_source(repo_url, branch))
+    setup["outputs"] = []  # en local no muestra nada; así nbval no espera una salida de otra versión
     return nb
 
 
