@@ -16,7 +16,6 @@ def pytest_configure(config):
     cache = tempfile.mkdtemp(prefix="tiktoken-cache-")
     os.environ["TIKTOKEN_CACHE_DIR"] = cache
     install_gpt2_bpe_files(cache)
-    os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 @pytest.fixture
