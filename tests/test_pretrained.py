@@ -9,6 +9,7 @@ from transformers import GPT2Config, GPT2LMHeadModel
 
 import utils.pretrained as pretrained
 from utils.generation import generate_text_simple
+from utils.gpt import GPTModel
 from utils.pretrained import (
     GPT2_PRETRAINED,
     PretrainedDownloadError,
@@ -71,9 +72,20 @@ def test_carpeta_local_da_los_mismos_tokens_voraces(tmp_path):
 
 
 def test_el_modelo_cargado_queda_en_modo_evaluacion(tmp_path):
-    """El cargador devuelve el modelo en eval(): sin dropout, dos pasadas dan lo mismo."""
+    """El cargador devuelve el modelo en eval(), para generar sin dropout."""
     _save_hf(tmp_path)
     assert load_pretrained_gpt2(path=tmp_path).training is False
+
+
+def test_el_modelo_cargado_es_un_modelo_normal(tmp_path):
+    """Aunque se construye en 'meta', nada queda allí: parámetros entrenables y máscaras como las de GPTModel."""
+    _save_hf(tmp_path)
+    model = load_pretrained_gpt2(path=tmp_path)
+    assert {t.device.type for t in model.state_dict().values()} == {"cpu"}
+    assert all(isinstance(p, torch.nn.Parameter) and p.requires_grad for p in model.parameters())
+    fresh = GPTModel(model.cfg)
+    for name, buffer in fresh.named_buffers():
+        assert torch.equal(model.get_buffer(name), buffer), name
 
 
 def test_el_hub_en_cache_usa_el_mismo_camino(tmp_path, monkeypatch):
@@ -150,12 +162,25 @@ def test_sin_red_falla_en_segundos_con_instrucciones(tmp_path, no_network):
 
 def test_dns_que_no_responde_no_bloquea(tmp_path, monkeypatch):
     """Si la conexión se queda colgada (DNS sin respuesta), el cargador se rinde al agotar timeout."""
-    monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: time.sleep(30))
+    def hang(*args, **kwargs):
+        time.sleep(5)
+        raise OSError("demasiado tarde")
+
+    monkeypatch.setattr(socket, "create_connection", hang)
     monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", False)
     start = time.monotonic()
     with pytest.raises(PretrainedDownloadError, match="sin respuesta"):
         download_gpt2_safetensors("124M", cache_dir=tmp_path, timeout=0.3)
     assert time.monotonic() - start < 2.0
+
+
+def test_con_proxy_se_comprueba_el_proxy(monkeypatch):
+    """Tras un proxy (HTTPS_PROXY), la comprobación de red intenta llegar al proxy, no al Hub."""
+    hosts = []
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.ejemplo:3128")
+    monkeypatch.setattr(socket, "create_connection", lambda address, timeout: hosts.append(address) or socket.socket())
+    assert pretrained.hub_is_reachable("https://huggingface.co", timeout=1.0) == (True, "")
+    assert hosts == [("proxy.ejemplo", 3128)]
 
 
 def test_modo_sin_conexion_de_hf_da_error_en_espanol(tmp_path, monkeypatch):

@@ -10,7 +10,9 @@ import socket
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
+from urllib.request import getproxies
 
+import torch
 from huggingface_hub import constants as hf_constants
 from huggingface_hub import hf_hub_download
 from safetensors import SafetensorError, safe_open
@@ -18,7 +20,7 @@ from safetensors.torch import load_file
 
 from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M
 from utils.gpt import GPTModel
-from utils.weights import load_hf_weights
+from utils.weights import hf_to_gpt_state_dict
 
 SAFETENSORS_FILENAME = "model.safetensors"
 
@@ -80,7 +82,8 @@ def hub_is_reachable(endpoint=None, timeout=3.0):
     """Comprueba en pocos segundos si se puede abrir una conexión con el Hub.
 
     La resolución DNS puede bloquearse más que el timeout del socket, así que la conexión se
-    intenta en un hilo aparte y se espera como mucho timeout segundos.
+    intenta en un hilo aparte y se espera como mucho timeout segundos. Si hay un proxy configurado
+    (HTTPS_PROXY), se comprueba el proxy, que es con quien hablará huggingface_hub.
 
     Parámetros:
         endpoint: URL del Hub (por defecto la de huggingface_hub, que respeta HF_ENDPOINT).
@@ -90,6 +93,9 @@ def hub_is_reachable(endpoint=None, timeout=3.0):
         (True, "") si hay conexión; (False, motivo) si no.
     """
     url = urlparse(endpoint or hf_constants.ENDPOINT)
+    proxy = getproxies().get(url.scheme)  # tras un proxy (HTTPS_PROXY), basta con llegar al proxy
+    if proxy:
+        url = urlparse(proxy if "://" in proxy else f"http://{proxy}")
     host = url.hostname or "huggingface.co"
     port = url.port or (443 if url.scheme == "https" else 80)
     result = {}
@@ -254,7 +260,7 @@ def read_gpt2_safetensors(path, cfg):
         cfg: configuración de GPTModel que deben cumplir los pesos.
 
     Devuelve:
-        diccionario {nombre de Hugging Face: tensor}, listo para load_hf_weights.
+        diccionario {nombre de Hugging Face: tensor}, listo para hf_to_gpt_state_dict.
     """
     try:
         with safe_open(str(path), framework="pt") as f:  # solo lee la cabecera: nombres y formas
@@ -293,6 +299,14 @@ def load_pretrained_gpt2(size=None, path=None, cfg=None, cache_dir=None, timeout
         cfg = GPT2_PRETRAINED[size or "124M"][1]
     if not cfg.get("qkv_bias", False):
         raise ValueError("Los pesos de GPT-2 traen sesgo en consulta, clave y valor: usa {**cfg, 'qkv_bias': True}.")
-    model = GPTModel(cfg)
-    load_hf_weights(model, read_gpt2_safetensors(file, cfg))
+    hf_tensors = read_gpt2_safetensors(file, cfg)  # comprueba nombres y formas antes de reservar nada más
+    with torch.device("meta"):  # sin datos: ni memoria ni tiempo para unos pesos aleatorios que se tirarían
+        model = GPTModel(cfg)
+    weights = hf_to_gpt_state_dict(hf_tensors, cfg)
+    del hf_tensors  # libera la copia leída del fichero antes de seguir
+    C = cfg["context_length"]
+    for name in model.state_dict():
+        if name.endswith(".mask"):  # las máscaras causales no están en el fichero: se crean como en __init__
+            weights[name] = torch.triu(torch.ones(C, C), diagonal=1)
+    model.load_state_dict(weights, assign=True)  # estricto: cada parámetro y búfer recibe su tensor
     return model.eval()
