@@ -48,6 +48,7 @@ def _prose(text):
     text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
     text = re.sub(r"\$[^$\n]*\$", " ", text)
+    text = re.sub(r'<span lang="en">.*?</span>', " ", text, flags=re.S)  # texto marcado como inglés
     text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"\]\([^)]*\)", "]", text)  # deja el texto del enlace, quita el destino
     text = re.sub(r"https?://\S+", " ", text)
