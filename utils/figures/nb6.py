@@ -19,7 +19,7 @@ def modelo_gpt():
     forma(0.55, "(batch, num_tokens)")
 
     # embeddings de token y de posición, que se suman
-    box(ax, 0.2, 1.5, 3.5, 0.9, "embedding de token\ntok_emb  (50257 × 768)", "embedding", fontsize=10.5)
+    box(ax, 0.2, 1.5, 3.5, 0.9, "embedding de token\ntok_emb  (50 257 × 768)", "embedding", fontsize=10.5)
     box(ax, 4.1, 1.5, 3.5, 0.9, "embedding de posición\npos_emb  (1024 × 768)", "embedding", fontsize=10.5)
     arrow(ax, (cx - 0.4, 0.9), (1.95, 1.5))
     ax.text(5.85, 1.2, "posiciones 0, 1, …, num_tokens − 1", ha="center", va="center", fontsize=9.5,
@@ -52,7 +52,7 @@ def modelo_gpt():
 
     box(ax, x0, 6.95, w, h, "LayerNorm final  ·  final_norm", "norma")
     arrow(ax, (cx, 6.49), (cx, 6.95))
-    box(ax, x0, 8.05, w, h, "capa de salida  ·  out_head  (768 → 50257)", "salida", fontsize=10.5)
+    box(ax, x0, 8.05, w, h, "capa de salida  ·  out_head  (768 → 50 257)", "salida", fontsize=10.5)
     arrow(ax, (cx, 6.95 + h), (cx, 8.05))
     box(ax, x0, 9.2, w, h, "logits: una puntuación por token del vocabulario", "salida", fontsize=10)
     arrow(ax, (cx, 8.05 + h), (cx, 9.2))

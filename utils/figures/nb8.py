@@ -48,6 +48,8 @@ def mapa_ejercicios():
         if k < len(rows) - 1:
             arrow(ax, (cx, y + h), (cx, rows[k + 1][0]))
     label(3.7 + h / 2, 1, "parámetros de att frente a ff")
+    ax.plot([x + w + 0.05, 6.0], [3.7 + h / 2, 3.7 + h / 2], color=COLORS["destacado"], lw=1.2, ls=":")
+    ax.plot([x + w + 0.05, 6.0], [5.1 + h / 2, 3.7 + h / 2], color=COLORS["destacado"], lw=1.2, ls=":")
     label(5.1 + h / 2, 5, "GELU exacta frente a la aproximada")
     label(3.0 + h / 2, 4, "LayerNorm antes o después (pre-LN / post-LN)")
     ax.plot([x + w + 0.05, 6.0], [3.0 + h / 2, 3.0 + h / 2], color=COLORS["destacado"], lw=1.2, ls=":")
@@ -57,7 +59,7 @@ def mapa_ejercicios():
     box(ax, x, 7.35, w, h, "LayerNorm final", kind="norma")
     arrow(ax, (cx, 7.35 + h), (cx, 8.15))
     box(ax, x, 8.15, w, h, "capa de salida (out_head)", kind="salida")
-    label(6.2, 2, "parámetros y memoria de GPT-2 medium, large y XL")
+    label(6.2, 2, "tamaño de GPT-2 medium, large y XL")
     ax.plot([x + w + 0.35, 6.0], [6.2, 6.2], color=COLORS["destacado"], lw=1.2, ls=":")
     ax.plot([x + w + 0.05, 6.0], [8.15 + h / 2, 6.2], color=COLORS["destacado"], lw=1.2, ls=":")
     ax.set_xlim(0, 13.2)
