@@ -75,8 +75,8 @@ def arquitectura_gpt():
     # De abajo arriba: entrada, embeddings y dropout.
     box(ax, x, 0.2, w, h, "ids de tokens  (batch, num_tokens)", kind="texto")
     arrow(ax, (cx, 0.2 + h), (cx, 1.15))
-    box(ax, x, 1.15, w / 2 - 0.1, h + 0.2, "embedding\nde token", kind="embedding")
-    box(ax, cx + 0.1, 1.15, w / 2 - 0.1, h + 0.2, "embedding\nde posición", kind="embedding")
+    box(ax, x, 1.15, w / 2 - 0.2, h + 0.2, "embedding\nde token", kind="embedding")
+    box(ax, cx + 0.2, 1.15, w / 2 - 0.2, h + 0.2, "embedding\nde posición", kind="embedding")
     ax.text(cx, 1.15 + (h + 0.2) / 2, "+", ha="center", va="center", fontsize=16, fontweight="bold")
     note(1.56, "nb 1 (tok_emb, pos_emb)")
     arrow(ax, (cx, 1.97), (cx, 2.3))
@@ -180,7 +180,7 @@ def flujo_texto_logits():
     row_label(rows["ids"] + 0.3, "ids de tokens", "un entero por token")
     row_label(rows["emb"] + 0.3, "embeddings", "token + posición: (4, 768)")
     row_label(rows["modelo"] + 0.35, "modelo GPT", "12 bloques transformer")
-    row_label(rows["logits"] + 0.7, "logits", "una puntuación por\npalabra del vocabulario")
+    row_label(rows["logits"] + 0.7, "logits", "una puntuación por\ntoken del vocabulario")
     box(ax, span_x, rows["modelo"], span_w, 0.7, "modelo GPT", kind="bloque", fontsize=13, bold=True)
     ax.text(span_x + span_w / 2, 0.45, "forma de la salida con un lote de 2 textos: (2, 4, 50257)",
             ha="center", va="center", fontsize=10.5, style="italic")

@@ -141,7 +141,7 @@ def capa_vs_lote():
             x = x0 + pick_col * cell + cell / 2
             arrow(ax, (x, y0 + height - 0.1), (x, y0 + 0.1), color=EDGE, lw=2.2, style="<|-|>")
         ax.text(x0 + width / 2, y0 - 0.7, note, ha="center", va="center", fontsize=13)
-    ax.text(5.5, 0.2, "LayerNorm no depende del lote ni de los demás ejemplos: por eso la usa GPT.",
+    ax.text(5.5, 0.2, "LayerNorm no depende de los demás ejemplos del lote: por eso la usa GPT.",
             ha="center", va="center", fontsize=13, style="italic")
     return fig
 

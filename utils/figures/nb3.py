@@ -4,10 +4,16 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from utils.figures import COLORS, DPI, EDGE, arrow, box, new_figure
 from utils.figures.nb2 import draw_transformer_block
 from utils.layers import GELU
+
+
+def _es(value, spec=".2f"):
+    """Escribe un número como en español: coma decimal y signo menos tipográfico (-0.17 -> −0,17)."""
+    return format(value, spec).replace(".", ",").replace("-", "\u2212")
 
 
 def _value_and_derivative(activation, x):
@@ -38,10 +44,13 @@ def gelu_vs_relu():
         ax.grid(alpha=0.3)
         ax.legend(fontsize=12)
         ax.tick_params(labelsize=11)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _es(v, "g")))  # coma decimal, signo menos
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _es(v, "g")))
     # El mínimo de GELU, donde se ve que deja pasar algo de los valores negativos
     y, _ = _value_and_derivative(GELU(), x)
     i = int(torch.argmin(y))
-    axes[0].annotate(f"mínimo ≈ {y[i].item():.2f}\nen x ≈ {x[i].item():.2f}", xy=(x[i].item(), y[i].item()),
+    label = f"mínimo ≈ {_es(y[i].item())}\nen x ≈ {_es(x[i].item())}"
+    axes[0].annotate(label, xy=(x[i].item(), y[i].item()),
                      xytext=(-2.9, 1.3), fontsize=11, arrowprops={"arrowstyle": "->", "color": EDGE})
     fig.tight_layout()
     return fig
