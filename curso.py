@@ -18,21 +18,50 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
+USAGE = """Uso:
+    python curso.py            instala lo necesario y abre el curso en JupyterLab
+    python curso.py pruebas    instala lo necesario y ejecuta todas las pruebas (admite opciones de pytest)"""
+
+
 def install():
     """Crea .venv si no existe e instala requirements.txt (no hace nada si ya está al día)."""
     if sys.version_info < (3, 11):  # noqa: UP036 - este script puede ejecutarlo un Python antiguo
-        sys.exit(f"El curso necesita Python 3.11 o posterior, y este es {sys.version.split()[0]}.")
+        sys.exit(f"El curso necesita Python 3.11 o posterior, y este es {sys.version.split()[0]}. "
+                 "Instala uno más nuevo (https://www.python.org/downloads/) y ejecuta con él: python3.11 curso.py")
+    venv_help = ("En Debian o Ubuntu suele faltar el módulo venv: instálalo con  sudo apt install python3-venv, "
+                 "borra la carpeta .venv y vuelve a ejecutar este script.")
     if not PYTHON.exists():
         print("Creando el entorno virtual .venv ...", flush=True)
-        venv.create(VENV, with_pip=True)
+        try:
+            venv.create(VENV, with_pip=True)
+        except (subprocess.CalledProcessError, OSError) as err:
+            sys.exit(f"No se pudo crear el entorno virtual .venv ({err}). {venv_help}")
+    if not _has_pip():  # p. ej. un .venv a medias de un intento anterior sin ensurepip
+        sys.exit(f"El entorno virtual .venv está incompleto: su Python no tiene pip. {venv_help}")
     stamp = VENV / ".requirements-instalados"
     wanted = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     if stamp.exists() and stamp.read_text(encoding="utf-8") == wanted:
         return
     print("Instalando los paquetes de requirements.txt (la primera vez tarda unos minutos) ...", flush=True)
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.txt")], check=True)
-    subprocess.run([str(PYTHON), "-m", "utils.tokenizer"], check=True, cwd=ROOT)  # tokenizador sin red
+    _run_or_exit([str(PYTHON), "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.txt")],
+                 "pip no pudo instalar los paquetes de requirements.txt (el motivo está en los mensajes de pip de "
+                 "arriba). Comprueba la conexión a Internet y el espacio en disco, y vuelve a ejecutar este script: "
+                 "lo ya instalado no se descarga otra vez.")
+    _run_or_exit([str(PYTHON), "-m", "utils.tokenizer"],  # tokenizador sin red
+                 "No se pudo preparar el tokenizador de GPT-2 (el motivo está en el mensaje de arriba).")
     stamp.write_text(wanted, encoding="utf-8")
+
+
+def _has_pip():
+    """Dice si el Python de .venv tiene pip."""
+    done = subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True)
+    return done.returncode == 0
+
+
+def _run_or_exit(command, message):
+    """Ejecuta una orden en la raíz del curso y, si falla, termina con un mensaje en español."""
+    if subprocess.run(command, cwd=ROOT).returncode != 0:
+        sys.exit(message)
 
 
 def lab_command(root_dir=ROOT, *extra):
@@ -62,12 +91,19 @@ def run_tests(extra):
     sys.exit(result.returncode)
 
 
-if __name__ == "__main__":
-    args = sys.argv[1:]
+def main(args):
+    """Comprueba la orden antes de instalar nada (instalar puede tardar minutos) y la ejecuta."""
+    if args[:1] in (["-h"], ["--help"], ["ayuda"]):
+        print(USAGE)
+        return
+    if args and args[0] != "pruebas":
+        sys.exit(f"Orden desconocida {args[0]!r}.\n{USAGE}")
     install()
-    if args[:1] == ["pruebas"]:
+    if args:
         run_tests(args[1:])
-    elif not args:
-        open_course()
     else:
-        sys.exit(f"Orden desconocida {args[0]!r}. Usa: python curso.py  o  python curso.py pruebas")
+        open_course()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

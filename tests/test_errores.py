@@ -1,11 +1,20 @@
 """Cada entrada incorrecta produce un error claro en español, en el borde de nuestra API."""
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
-from utils.config import check_config
+import curso
+from utils.config import GPT_CONFIG_124M, check_config
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
+from utils.tokenizer import install_gpt2_bpe_files
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_config_sin_claves(tiny_cfg):
@@ -69,3 +78,94 @@ def test_max_new_tokens_negativo(tiny_cfg):
     """Generar un número negativo de tokens es un error, no una salida vacía silenciosa."""
     with pytest.raises(ValueError, match="max_new_tokens debe ser un entero mayor o igual que 0"):
         generate_text_simple(GPTModel(tiny_cfg), torch.tensor([[1]]), max_new_tokens=-1, context_size=16)
+
+
+@pytest.mark.parametrize("typo, fix", [
+    ("n_layer", "n_layers"), ("context_len", "context_length"), ("drop_rat", "drop_rate"),
+])
+def test_config_con_una_errata_en_una_clave(typo, fix):
+    """Una clave mal escrita (que si no se ignoraría en silencio) se rechaza sugiriendo la buena."""
+    with pytest.raises(ValueError, match=rf"'{typo}'.*¿querías decir '{fix}'\?"):
+        GPTModel({**GPT_CONFIG_124M, typo: 24})
+
+
+def test_config_admite_tasas_de_dropout_propias():
+    """Las claves drop_rate_* del ejercicio de dropout separado no se toman por erratas."""
+    cfg = {**GPT_CONFIG_124M, "drop_rate_emb": 0.2, "drop_rate_attn": 0.0, "drop_rate_shortcut": 0.1}
+    assert check_config(cfg) is cfg
+
+
+def test_config_qkv_bias_no_booleano(tiny_cfg):
+    """qkv_bias="no" (que Python tomaría por verdadero) se rechaza pidiendo True o False."""
+    with pytest.raises(ValueError, match=r"qkv_bias'\] debe ser True o False, y vale 'no'"):
+        check_config({**tiny_cfg, "qkv_bias": "no"})
+
+
+def test_cache_de_tiktoken_inservible(tmp_path):
+    """Si TIKTOKEN_CACHE_DIR apunta a un fichero, el error lo nombra y dice cómo arreglarlo."""
+    not_a_folder = tmp_path / "fichero"
+    not_a_folder.write_text("x")
+    with pytest.raises(OSError, match=r"no es una carpeta.*TIKTOKEN_CACHE_DIR"):
+        install_gpt2_bpe_files(str(not_a_folder))
+
+
+# ----------------------------------------------------------------------------- curso.py
+
+def test_curso_python_antiguo(monkeypatch):
+    """Con un Python anterior a 3.11, curso.py dice qué versión hace falta y qué hacer, sin instalar nada."""
+    monkeypatch.setattr(sys, "version_info", (3, 10, 12))
+    with pytest.raises(SystemExit, match=r"necesita Python 3\.11 o posterior.*python3\.11 curso\.py"):
+        curso.install()
+
+
+def _course_copy(tmp_path, fake_python=None):
+    """Copia curso.py y requirements.txt a una carpeta; con fake_python, un .venv falso con ese guion."""
+    for name in ("curso.py", "requirements.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    if fake_python is not None:
+        python = tmp_path / ".venv" / "bin" / "python"
+        python.parent.mkdir(parents=True)
+        python.write_text("#!/bin/sh\n" + fake_python)
+        python.chmod(0o755)
+    return tmp_path
+
+
+def _run_course(folder, *args):
+    return subprocess.run([sys.executable, str(folder / "curso.py"), *args], cwd=folder, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_curso_orden_desconocida_no_instala_nada(tmp_path):
+    """Una orden mal escrita se rechaza al momento, con el uso correcto, antes de crear .venv."""
+    folder = _course_copy(tmp_path)
+    done = _run_course(folder, "prubeas")
+    assert done.returncode != 0
+    assert "Orden desconocida 'prubeas'" in done.stderr and "python curso.py pruebas" in done.stderr
+    assert not (folder / ".venv").exists()
+
+
+def test_curso_ayuda(tmp_path):
+    """python curso.py --help muestra el uso y no instala nada."""
+    folder = _course_copy(tmp_path)
+    done = _run_course(folder, "--help")
+    assert done.returncode == 0 and "python curso.py pruebas" in done.stdout
+    assert not (folder / ".venv").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="el .venv falso es un guion de sh")
+def test_curso_pip_falla_con_un_mensaje_claro(tmp_path):
+    """Si pip no puede instalar requirements.txt, curso.py termina con un mensaje en español, sin traza."""
+    fake = 'case "$*" in *"pip --version"*) exit 0;; *) echo "ERROR: sin red" >&2; exit 1;; esac\n'
+    done = _run_course(_course_copy(tmp_path, fake), "pruebas")
+    assert done.returncode == 1
+    assert "pip no pudo instalar los paquetes de requirements.txt" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="el .venv falso es un guion de sh")
+def test_curso_venv_sin_pip(tmp_path):
+    """Un .venv a medias (sin pip, p. ej. creado sin python3-venv) se explica con la solución."""
+    done = _run_course(_course_copy(tmp_path, "exit 1\n"), "pruebas")
+    assert done.returncode == 1
+    assert "no tiene pip" in done.stderr and "python3-venv" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -56,13 +56,6 @@ AJUSTES_PRUEBA = {
 pytestmark = pytest.mark.slow
 
 
-def _falta(motivo):
-    """Sin navegador: en CI es un fallo (.ci/run lo instala); en otra máquina, un motivo para saltar."""
-    if os.environ.get("CI"):
-        pytest.fail(motivo)
-    pytest.skip(motivo)
-
-
 def _puerto_libre():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -83,14 +76,16 @@ def _get(url, timeout=5):
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """Un JupyterLab en 127.0.0.1 (puerto libre, token) sobre una copia del repositorio; lo para al final."""
+def lab(tmp_path_factory, missing_tool):
+    """Un JupyterLab en 127.0.0.1 (puerto libre, token) sobre una copia del repositorio; lo para al final.
+
+    Sin Chromium o sin playwright, se salta en la máquina de un alumno y falla en CI (missing_tool)."""
     if not Path(CHROMIUM).exists():
-        _falta(f"No está Chromium en {CHROMIUM}: instálalo con apt-get install chromium.")
+        missing_tool(f"No está Chromium en {CHROMIUM}: instálalo con apt-get install chromium.")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _falta("Falta el paquete playwright: pip install -r requirements.txt.")
+        missing_tool("Falta el paquete playwright: pip install -r requirements.txt.")
     tmp = tmp_path_factory.mktemp("navegador")
     copia = _copia_del_repositorio(tmp / "curso")
     for nombre, ajustes in AJUSTES_PRUEBA.items():

@@ -72,3 +72,22 @@ def test_celda_final_igual_que_utils(nb_path, index, module, source):
                                         f"{module}:{name}", f"{nb_path.name}:{name}", lineterm="")
             problems.append("\n".join(diff))
     assert not problems, "\n\n".join(problems)
+
+
+# Los módulos que construye el curso, notebook a notebook: cada uno debe enseñarse en alguna celda final.
+COURSE_MODULES = ["utils/config.py", "utils/layers.py", "utils/attention.py", "utils/gpt.py", "utils/generation.py"]
+
+
+@pytest.mark.parametrize("module", COURSE_MODULES)
+def test_cada_modulo_del_curso_tiene_su_celda_final(module):
+    """Cada módulo del curso aparece en la celda final de algún notebook: si alguien borra o cambia la
+    cabecera, la comparación no desaparece en silencio."""
+    shown = {param.values[2] for param in _sync_cells()}
+    assert module in shown, f"Ningún notebook tiene una celda que empiece por '# {module}'."
+
+
+def test_la_comparacion_detecta_un_docstring_cambiado():
+    """Control: cambiar solo el docstring de una definición la hace distinta (los comentarios, no)."""
+    original = 'def f(x):\n    """Devuelve x."""\n    return x  # comentario\n'
+    assert _definitions(original) == _definitions(original.replace("# comentario", "# otro"))
+    assert _definitions(original) != _definitions(original.replace("Devuelve x.", "Devuelve x dos veces."))

