@@ -85,6 +85,20 @@ def test_sin_respuesta_da_un_aviso_amable(call):
     assert "Todavía no has respondido" in verdict.message
 
 
+@pytest.mark.parametrize("evaluate, answer_class", [
+    (ex.evaluate_separate_dropout, GPTModelDropout),
+    (ex.evaluate_post_ln_block, PostLNBlock),
+    (ex.evaluate_no_pos_model, GPTModelNoPos),
+])
+def test_pasar_el_modelo_ya_creado_en_vez_de_la_clase(evaluate, answer_class):
+    """El error típico MiClase(cfg) en vez de MiClase se explica por su nombre; un texto, también."""
+    verdict = evaluate(answer_class(ex.CHECK_CFG))
+    assert verdict.status == "wrong" and "pasa la clase" in verdict.message
+    assert f"sin paréntesis: {answer_class.__name__}." in verdict.message
+    verdict = evaluate("GPTModelDropout")
+    assert verdict.status == "wrong" and "he recibido str" in verdict.message
+
+
 def test_check_imprime_y_no_devuelve_nada(capsys):
     """check_* imprime el mensaje con su icono y devuelve None (el notebook no muestra un repr)."""
     assert ex.check_block_params(None, None) is None

@@ -103,23 +103,17 @@ def colab_copy_path(nb_relpath):
 
 def colab_url(nb_relpath, repo_url=None, branch=None):
     """Devuelve la dirección que abre en Colab la copia de un notebook (ruta relativa a la raíz)."""
-    repo_url, branch = _config(repo_url, branch)
-    owner, repo = github_repo(repo_url)
-    return f"https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/{colab_copy_path(nb_relpath)}"
+    return f"https://colab.research.google.com/github/{_repo_path(repo_url, branch)}/{colab_copy_path(nb_relpath)}"
 
 
 def raw_url(relpath, repo_url=None, branch=None):
     """Devuelve la dirección directa del fichero del repositorio (la que usa Colab para las imágenes)."""
-    repo_url, branch = _config(repo_url, branch)
-    owner, repo = github_repo(repo_url)
-    return f"https://raw.githubusercontent.com/{owner}/{repo}/{branch}/{relpath}"
+    return f"https://raw.githubusercontent.com/{_repo_path(repo_url, branch, blob=False)}/{relpath}"
 
 
 def blob_url(relpath, repo_url=None, branch=None):
     """Devuelve la página de GitHub de un fichero del repositorio."""
-    repo_url, branch = _config(repo_url, branch)
-    owner, repo = github_repo(repo_url)
-    return f"https://github.com/{owner}/{repo}/blob/{branch}/{relpath}"
+    return f"https://github.com/{_repo_path(repo_url, branch)}/{relpath}"
 
 
 def badge_markdown(nb_relpath, repo_url=None, branch=None):
@@ -293,6 +287,13 @@ def _repos_in_use(root):
         for match in re.finditer(r'REPO_URL = \\"(https://github\.com/[^\\"]+)\\"', path.read_text(encoding="utf-8")):
             found.add(match.group(1))
     return sorted(found)
+
+
+def _repo_path(repo_url, branch, blob=True):
+    """Devuelve "<dueño>/<repositorio>/blob/<rama>" (o sin "blob/", como en raw.githubusercontent.com)."""
+    repo_url, branch = _config(repo_url, branch)
+    owner, repo = github_repo(repo_url)
+    return f"{owner}/{repo}/{'blob/' if blob else ''}{branch}"
 
 
 def _config(repo_url, branch):

@@ -430,6 +430,23 @@ def _build(model_class, cfg):
     return model_class(copy.deepcopy(cfg))
 
 
+def _class_answer_problem(answer, what):
+    """Devuelve el Verdict que toca si la respuesta no es una clase que reciba cfg (o None si lo es).
+
+    Parámetros:
+        answer: lo que pasó el alumno (debería ser una clase, p. ej. GPTModelDropout).
+        what: qué se espera, para el mensaje (p. ej. "del modelo").
+    """
+    if answer is None:
+        return _unanswered()
+    if isinstance(answer, nn.Module):  # el error típico: pasar MiClase(cfg) en lugar de MiClase
+        return _wrong(f"Has pasado {type(answer).__name__}(...) ya creado; pasa la clase {what} sin crearla, "
+                      f"sin paréntesis: {type(answer).__name__}.")
+    if not callable(answer):
+        return _wrong(f"Se espera la clase {what} (algo que reciba cfg), y he recibido {type(answer).__name__}.")
+    return None
+
+
 def _dropout_problems(model, expected):
     """Lista los nn.Dropout cuya probabilidad no es la esperada, o que faltan."""
     problems = []
@@ -470,10 +487,9 @@ def evaluate_separate_dropout(model_class):
     Devuelve:
         un Verdict.
     """
-    if model_class is None:
-        return _unanswered()
-    if not callable(model_class):
-        return _wrong("Se espera la clase del modelo (algo que reciba cfg), no una instancia ni otro valor.")
+    problem = _class_answer_problem(model_class, "del modelo")
+    if problem:
+        return problem
     configs = [
         ("con solo drop_rate", {**CHECK_CFG, "drop_rate": 0.25}, {"emb": 0.25, "attn": 0.25, "shortcut": 0.25}),
         ("con las tres tasas", {**CHECK_CFG, "drop_rate": 0.0, "drop_rate_emb": 0.1, "drop_rate_attn": 0.2,
@@ -582,8 +598,9 @@ def evaluate_post_ln_block(block_class):
     Devuelve:
         un Verdict.
     """
-    if block_class is None:
-        return _unanswered()
+    problem = _class_answer_problem(block_class, "del bloque")
+    if problem:
+        return problem
     try:
         block = _build(block_class, CHECK_CFG).eval()
     except Exception as error:  # noqa: BLE001
@@ -784,8 +801,9 @@ def evaluate_no_pos_model(model_class):
     Devuelve:
         un Verdict.
     """
-    if model_class is None:
-        return _unanswered()
+    problem = _class_answer_problem(model_class, "del modelo")
+    if problem:
+        return problem
     try:
         model = _build(model_class, CHECK_CFG).eval()
     except Exception as error:  # noqa: BLE001
