@@ -1,5 +1,6 @@
 """Carga de pesos preentrenados de GPT-2 desde safetensors, sin red: todo con checkpoints locales."""
 
+import re
 import socket
 import time
 
@@ -133,12 +134,50 @@ def test_capas_de_mas_o_de_menos_se_nombran(tmp_path):
         load_pretrained_gpt2(path=tmp_path, cfg={**cfg3, "n_layers": 4})
 
 
-def test_no_abre_ficheros_pickle(tmp_path):
-    """Un pytorch_model.bin se rechaza sin abrirlo: solo se leen safetensors."""
-    fichero = tmp_path / "pytorch_model.bin"
+@pytest.mark.parametrize("nombre", ["pytorch_model.bin", "gpt2.pt", "modelo.pth"])
+def test_no_abre_ficheros_pickle(tmp_path, nombre):
+    """Un .bin, .pt o .pth se rechaza sin abrirlo (no es un pickle válido): solo se leen safetensors."""
+    fichero = tmp_path / nombre
     fichero.write_bytes(b"no importa lo que haya dentro")
-    with pytest.raises(ValueError, match="pickle.*solo lee safetensors"):
+    with pytest.raises(ValueError, match=rf"{nombre} es un fichero pickle.*solo lee safetensors"):
         load_pretrained_gpt2(path=fichero)
+
+
+def test_carpeta_solo_con_pickle_lo_dice(tmp_path):
+    """Una carpeta con pytorch_model.bin y sin model.safetensors nombra el .bin y pide el safetensors."""
+    (tmp_path / "pytorch_model.bin").write_bytes(b"pickle")
+    with pytest.raises(FileNotFoundError, match=r"no contiene model.safetensors; solo hay ficheros pickle "
+                                                r"\(\['pytorch_model.bin'\]\).*descarga model.safetensors"):
+        load_pretrained_gpt2(path=tmp_path)
+
+
+def test_ruta_que_no_existe_da_error(tmp_path):
+    """Una ruta inexistente se nombra en el error, que dice qué hay que pasar."""
+    ruta = tmp_path / "gpt2-124M" / "model.safetensors"
+    with pytest.raises(FileNotFoundError, match=rf"No existe {re.escape(str(ruta))}; pasa la ruta de un fichero"):
+        load_pretrained_gpt2(path=ruta)
+
+
+def test_cfg_sin_sesgo_qkv_da_error(tmp_path):
+    """Una cfg con qkv_bias=False (la del libro) se rechaza nombrando el valor y la corrección."""
+    _save_hf(tmp_path)
+    cfg = {**pretrained.config_from_hf_folder(tmp_path), "qkv_bias": False}
+    with pytest.raises(ValueError, match=r"qkv_bias=False.*'qkv_bias': True"):
+        load_pretrained_gpt2(path=tmp_path, cfg=cfg)
+
+
+def test_otro_tamano_de_gpt2_se_reconoce():
+    """Si el fichero es de otro tamaño de GPT-2 (solo cabecera: formas), el error dice qué size usar."""
+    formas_355m = {f"transformer.{n}": s for n, s in expected_hf_shapes(GPT2_PRETRAINED["355M"][1]).items()}
+    with pytest.raises(ValueError, match=r'Este fichero es el GPT-2 de 355M: usa size="355M"'):
+        pretrained.check_gpt2_shapes(formas_355m, GPT2_PRETRAINED["124M"][1])
+
+
+def test_fichero_de_otra_configuracion_da_sus_valores(tmp_path):
+    """Un GPT-2 que no es de los cuatro tamaños: el error da vocab_size, context_length, emb_dim y n_layers."""
+    _save_hf(tmp_path, n_layer=3)
+    with pytest.raises(ValueError, match=r"vocab_size=100, context_length=16, emb_dim=32 y n_layers=3"):
+        load_pretrained_gpt2("124M", path=tmp_path)
 
 
 def test_carpeta_sin_safetensors_da_error(tmp_path):

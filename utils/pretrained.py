@@ -177,7 +177,8 @@ def check_gpt2_shapes(file_shapes, cfg):
         cfg: configuración de GPTModel (como las de GPT2_PRETRAINED).
 
     Devuelve:
-        nada; lanza ValueError en español con la lista de tensores que faltan, sobran o no cuadran.
+        nada; lanza ValueError en español con la lista de tensores que faltan, sobran o no cuadran,
+        y el tamaño (size) o la configuración que corresponde al fichero.
     """
     found = {}
     for key, shape in file_shapes.items():
@@ -192,18 +193,40 @@ def check_gpt2_shapes(file_shapes, cfg):
              for n in expected if n in found and found[n] != expected[n]]
     problems = []
     if missing:
-        problems.append(f"faltan {len(missing)} tensores: {missing[:5]}")
+        verb = "faltan" if len(missing) > 1 else "falta"
+        problems.append(f"{verb} {_tensors(len(missing))}: {missing[:5]}")
     if extra:
-        problems.append(f"sobran {len(extra)} tensores que GPTModel no usa: {extra[:5]}")
+        verb = "sobran" if len(extra) > 1 else "sobra"
+        problems.append(f"{verb} {_tensors(len(extra))} que GPTModel no usa: {extra[:5]}")
     if wrong:
-        problems.append(f"{len(wrong)} tensores no tienen la forma esperada: " + "; ".join(wrong[:5]))
+        verb = "no tienen" if len(wrong) > 1 else "no tiene"
+        problems.append(f"{_tensors(len(wrong))} {verb} la forma esperada: " + "; ".join(wrong[:5]))
     if problems:
         raise ValueError(
             "Los pesos no corresponden a la configuración elegida "
             f"(emb_dim={cfg['emb_dim']}, n_layers={cfg['n_layers']}, vocab_size={cfg['vocab_size']}, "
-            f"context_length={cfg['context_length']}): " + "; ".join(problems)
-            + ". ¿Elegiste el tamaño (size) que corresponde a este fichero?"
+            f"context_length={cfg['context_length']}): " + "; ".join(problems) + ". " + _size_hint(found)
         )
+
+
+def _tensors(n):
+    """Devuelve "1 tensor" o "n tensores"."""
+    return "1 tensor" if n == 1 else f"{n} tensores"
+
+
+def _size_hint(found):
+    """Devuelve, en español, qué tamaño de GPT-2 (o qué configuración) corresponde a las formas del fichero."""
+    for size, (_, cfg) in GPT2_PRETRAINED.items():
+        expected = expected_hf_shapes(cfg)
+        if {n: s for n, s in found.items() if n != "lm_head.weight"} == expected:
+            return f'Este fichero es el GPT-2 de {size}: usa size="{size}".'
+    if len(found.get("wte.weight", ())) == 2 and len(found.get("wpe.weight", ())) == 2:
+        (vocab_size, emb_dim), context_length = found["wte.weight"], found["wpe.weight"][0]
+        n_layers = len({n.split(".")[1] for n in found if n.startswith("h.")})
+        return (f"El fichero trae vocab_size={vocab_size}, context_length={context_length}, emb_dim={emb_dim} "
+                f"y n_layers={n_layers}: pasa un cfg con esos valores, su n_heads y qkv_bias=True, o la carpeta "
+                "con su config.json y sin size.")
+    return "¿Es un fichero de GPT-2? Debe traer wte.weight, wpe.weight y los bloques h.0, h.1..."
 
 
 def resolve_safetensors_path(path):
@@ -217,7 +240,14 @@ def resolve_safetensors_path(path):
         candidate = path / SAFETENSORS_FILENAME
         if not candidate.is_file():
             found = sorted(p.name for p in path.glob("*.safetensors"))
-            hint = f"; hay {found}: pasa la ruta del fichero" if found else ""
+            pickles = sorted(p.name for p in path.iterdir() if p.suffix in PICKLE_SUFFIXES)
+            if found:
+                hint = f"; hay {found}: pasa la ruta del fichero"
+            elif pickles:
+                hint = (f"; solo hay ficheros pickle ({pickles}), que este cargador no abre: "
+                        f"descarga {SAFETENSORS_FILENAME}")
+            else:
+                hint = ""
             raise FileNotFoundError(f"La carpeta {path} no contiene {SAFETENSORS_FILENAME}{hint}.")
         path = candidate
     if not path.exists():
@@ -298,7 +328,8 @@ def load_pretrained_gpt2(size=None, path=None, cfg=None, cache_dir=None, timeout
     if cfg is None:
         cfg = GPT2_PRETRAINED[size or "124M"][1]
     if not cfg.get("qkv_bias", False):
-        raise ValueError("Los pesos de GPT-2 traen sesgo en consulta, clave y valor: usa {**cfg, 'qkv_bias': True}.")
+        raise ValueError(f"cfg tiene qkv_bias={cfg.get('qkv_bias')!r}, pero los pesos de GPT-2 traen sesgo en "
+                         "consulta, clave y valor: usa {**cfg, 'qkv_bias': True}.")
     hf_tensors = read_gpt2_safetensors(file, cfg)  # comprueba nombres y formas antes de reservar nada más
     with torch.device("meta"):  # sin datos: ni memoria ni tiempo para unos pesos aleatorios que se tirarían
         model = GPTModel(cfg)
@@ -308,5 +339,5 @@ def load_pretrained_gpt2(size=None, path=None, cfg=None, cache_dir=None, timeout
     for name in model.state_dict():
         if name.endswith(".mask"):  # las máscaras causales no están en el fichero: se crean como en __init__
             weights[name] = torch.triu(torch.ones(C, C), diagonal=1)
-    model.load_state_dict(weights, assign=True)  # estricto: cada parámetro y búfer recibe su tensor
+    model.load_state_dict(weights, assign=True)  # estricto: cada parámetro y buffer recibe su tensor
     return model.eval()

@@ -36,7 +36,7 @@ def mapeo_nombres():
         color = COLORS["destacado"] if highlight else "#444444"
         arrow(ax, (left_x + left_w + 0.05, y + h / 2), (right_x - 0.05, y + h / 2), color=color,
               lw=2.0 if highlight else 1.2)
-        ax.text((left_x + left_w + right_x) / 2, y + h / 2 + 0.05, how, ha="center", va="bottom",
+        ax.text((left_x + left_w + right_x) / 2, y + h / 2 + 0.08, how, ha="center", va="bottom",
                 fontsize=9, color=color, fontweight="bold" if highlight else "normal", linespacing=0.95)
     ax.text(6.0, 0.1, "h.i = bloque i (de 0 a 11 en el de 124M). Los sesgos (.bias) siguen el mismo "
             "camino que sus pesos, sin trasponer.\nLas máscaras causales h.i.attn.bias no son pesos: "
