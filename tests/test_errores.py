@@ -10,7 +10,7 @@ import torch
 
 import curso
 from utils.config import GPT_CONFIG_124M, check_config
-from utils.generation import generate_text_simple
+from utils.generation import generate_text_simple, text_to_token_ids, token_ids_to_text
 from utils.gpt import GPTModel
 from utils.tokenizer import install_gpt2_bpe_files
 
@@ -78,6 +78,25 @@ def test_max_new_tokens_negativo(tiny_cfg):
     """Generar un número negativo de tokens es un error, no una salida vacía silenciosa."""
     with pytest.raises(ValueError, match="max_new_tokens debe ser un entero mayor o igual que 0"):
         generate_text_simple(GPTModel(tiny_cfg), torch.tensor([[1]]), max_new_tokens=-1, context_size=16)
+
+
+@pytest.mark.parametrize("context_size", [0, 16.0, None])
+def test_context_size_no_valido(tiny_cfg, context_size):
+    """context_size tiene que ser un entero positivo; el error sugiere cfg['context_length']."""
+    with pytest.raises(ValueError, match=r"context_size debe ser un entero positivo.*context_length"):
+        generate_text_simple(GPTModel(tiny_cfg), torch.tensor([[1]]), max_new_tokens=1, context_size=context_size)
+
+
+def test_texto_que_no_es_una_cadena(tokenizer):
+    """text_to_token_ids con una lista da un TypeError que dice qué tipo llegó."""
+    with pytest.raises(TypeError, match="text debe ser una cadena de texto, no list"):
+        text_to_token_ids(["Hola"], tokenizer)
+
+
+def test_ids_con_varias_secuencias(tokenizer):
+    """token_ids_to_text con un lote de 2 pide convertir cada secuencia por separado."""
+    with pytest.raises(ValueError, match=r"lote de 2 secuencias.*token_ids\[0\]"):
+        token_ids_to_text(torch.tensor([[1, 2], [3, 4]]), tokenizer)
 
 
 @pytest.mark.parametrize("typo, fix", [

@@ -43,3 +43,15 @@ def test_texto_ida_y_vuelta(tokenizer):
     ids = text_to_token_ids("Every effort moves you", tokenizer)
     assert ids.tolist() == [[6109, 3626, 6100, 345]]
     assert token_ids_to_text(ids, tokenizer) == "Every effort moves you"
+
+
+def test_texto_admite_el_token_de_fin_de_texto(tokenizer):
+    """<|endoftext|> se codifica como el id especial 50256 (y no como siete trozos de texto)."""
+    ids = text_to_token_ids("Hola<|endoftext|>", tokenizer)
+    assert ids[0, -1].item() == 50256
+    assert token_ids_to_text(ids, tokenizer) == "Hola<|endoftext|>"
+
+
+def test_ids_sin_dimension_de_lote_tambien_se_convierten(tokenizer):
+    """token_ids_to_text acepta también un vector (num_tokens,), como el que da out[0]."""
+    assert token_ids_to_text(torch.tensor([6109, 3626]), tokenizer) == "Every effort"

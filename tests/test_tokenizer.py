@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Un proceso nuevo (tiktoken guarda los codificadores en memoria) con la red cortada de verdad.
@@ -24,8 +26,9 @@ SIN_RED = textwrap.dedent(
 )
 
 
-def _run(body, cache_dir):
-    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(cache_dir)}
+def _run(body, cache_dir, variable="TIKTOKEN_CACHE_DIR"):
+    env = {k: v for k, v in os.environ.items() if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
+    env[variable] = str(cache_dir)
     code = SIN_RED.format(body=textwrap.dedent(body).strip())
     return subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True)
 
@@ -74,3 +77,26 @@ def test_repara_un_fichero_dañado(tmp_path):
     target.write_bytes(b"basura")
     install_gpt2_bpe_files(tmp_path)
     assert hashlib.sha256(target.read_bytes()).hexdigest() == sha
+
+
+def test_respeta_data_gym_cache_dir_como_tiktoken(tmp_path):
+    """Sin TIKTOKEN_CACHE_DIR, la caché va a DATA_GYM_CACHE_DIR, que es donde tiktoken la busca."""
+    body = """
+    from utils.tokenizer import install_gpt2_bpe_files
+    install_gpt2_bpe_files()
+    import tiktoken
+    print(tiktoken.get_encoding("gpt2").decode([15496]))
+    """
+    result = _run(body, tmp_path / "dg", variable="DATA_GYM_CACHE_DIR")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Hello"
+    assert len(list((tmp_path / "dg").iterdir())) == 2
+
+
+def test_caché_vacía_da_un_error_que_explica_el_arreglo(monkeypatch):
+    """TIKTOKEN_CACHE_DIR="" desactiva la caché de tiktoken: se dice en español y cómo arreglarlo."""
+    from utils.tokenizer import install_gpt2_bpe_files
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
+    with pytest.raises(ValueError, match="TIKTOKEN_CACHE_DIR está vacío.*bórralo o apúntalo a una carpeta"):
+        install_gpt2_bpe_files()
