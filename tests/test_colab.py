@@ -82,7 +82,9 @@ def test_en_colab_la_celda_clona_instala_y_tiktoken_va_sin_red(tmp_path, missing
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         missing_tool("Hace falta git y un clon del repositorio para simular Colab.")
     origin = tmp_path / "origen"  # hace de GitHub: un clon con una rama propia para la prueba
-    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(origin)], check=True)
+    # safe.directory: en CI, root clona un checkout que puede ser de otro usuario ("dubious ownership")
+    subprocess.run(["git", "-c", "safe.directory=*", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(origin)],
+                   check=True)
     subprocess.run(["git", "-C", str(origin), "checkout", "--quiet", "-B", "prueba-colab"], check=True)
     content = tmp_path / "content" / "gpt-desde-cero"
     source = setup_cell_source(repo_url=origin.as_uri(), branch="prueba-colab", colab_dir=str(content))
