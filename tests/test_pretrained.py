@@ -267,3 +267,11 @@ def test_formas_esperadas_iguales_a_las_de_hf(tmp_path):
     real = {name: tuple(t.shape) for name, t in hf.transformer.state_dict().items()
             if not name.endswith((".attn.bias", ".attn.masked_bias"))}
     assert expected_hf_shapes(pretrained.config_from_hf_folder(tmp_path)) == real
+
+
+def test_config_json_de_otro_modelo_da_error(tmp_path):
+    """Un config.json que no es de GPT-2 (sin n_embd, n_layer...) se nombra y se pide size= o cfg=."""
+    _save_hf(tmp_path)
+    (tmp_path / "config.json").write_text('{"model_type": "llama", "hidden_size": 32}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"config.json no describe un GPT-2 \(model_type='llama'.*pasa size="):
+        load_pretrained_gpt2(path=tmp_path)

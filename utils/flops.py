@@ -71,8 +71,8 @@ def flops_per_token(cfg, num_tokens):
 def training_flops(cfg, num_tokens, batch_size=1):
     """Devuelve los FLOPs de matrices de un paso de entrenamiento: pasada hacia delante y retropropagación.
 
-    La retropropagación hace dos productos por cada uno de la pasada hacia delante (el gradiente
-    respecto a la entrada y respecto al peso), así que el total es el triple.
+    La retropropagación hace dos productos por cada uno de la pasada hacia delante, del mismo coste:
+    el gradiente respecto a cada factor (en una capa lineal, la entrada y el peso). El total es el triple.
     """
     return 3 * forward_flops(cfg, num_tokens, batch_size)
 
@@ -81,7 +81,8 @@ def count_flops(cfg, num_tokens, batch_size=1, device="meta", backward=False):
     """Mide con FlopCounterMode los FLOPs de GPTModel(cfg) sobre una entrada de num_tokens tokens.
 
     En el dispositivo "meta" los tensores no tienen datos: se conocen las formas y las
-    operaciones, pero no se calcula nada, así que medir el GPT-2 de 1558M cuesta milisegundos.
+    operaciones, pero no se calcula nada. Por eso medir incluso el GPT-2 de 1558M cuesta
+    alrededor de un segundo.
 
     Parámetros:
         cfg: configuración como GPT_CONFIG_124M.

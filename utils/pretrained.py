@@ -271,6 +271,12 @@ def config_from_hf_folder(folder):
     if not config_file.is_file():
         return None
     hf = json.loads(config_file.read_text(encoding="utf-8"))
+    missing = [key for key in ("vocab_size", "n_positions", "n_embd", "n_head", "n_layer") if key not in hf]
+    if missing:
+        raise ValueError(
+            f"{config_file} no describe un GPT-2 (model_type={hf.get('model_type')!r}; le falta {missing}); "
+            "pasa size= (por ejemplo size=\"124M\") o cfg= para decir qué modelo es."
+        )
     return {
         "vocab_size": hf["vocab_size"],
         "context_length": hf["n_positions"],
