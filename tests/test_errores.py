@@ -188,3 +188,32 @@ def test_curso_venv_sin_pip(tmp_path):
     assert done.returncode == 1
     assert "no tiene pip" in done.stderr and "python3-venv" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_lote_vacio(tiny_cfg):
+    """Un lote sin textos da un error en español, no un fallo de torch.min."""
+    with pytest.raises(ValueError, match="La entrada está vacía"):
+        GPTModel(tiny_cfg)(torch.zeros(0, 3, dtype=torch.long))
+
+
+def test_generacion_con_lista_de_ids(tiny_cfg):
+    """generate_text_simple con una lista en vez de un tensor dice cómo crear el tensor."""
+    with pytest.raises(ValueError, match=r"idx debe ser un tensor de ids de forma \(batch, num_tokens\)"):
+        generate_text_simple(GPTModel(tiny_cfg), [1, 2, 3], max_new_tokens=1, context_size=16)
+
+
+def test_texto_desde_una_lista():
+    """token_ids_to_text con una lista da un error que dice qué tensor espera."""
+    from utils.generation import token_ids_to_text
+
+    with pytest.raises(TypeError, match="token_ids debe ser un tensor"):
+        token_ids_to_text([1, 2], tokenizer=None)
+
+
+def test_bloque_con_config_incompleta(tiny_cfg):
+    """TransformerBlock también valida la configuración."""
+    from utils.gpt import TransformerBlock
+
+    cfg = {k: v for k, v in tiny_cfg.items() if k != "context_length"}
+    with pytest.raises(ValueError, match="context_length"):
+        TransformerBlock(cfg)

@@ -24,6 +24,11 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         raise ValueError(
             f"context_size debe ser un entero positivo (p. ej. cfg['context_length']), y vale {context_size!r}."
         )
+    if not isinstance(idx, torch.Tensor) or idx.dim() != 2:
+        raise ValueError(
+            "idx debe ser un tensor de ids de forma (batch, num_tokens); "
+            "créalo con text_to_token_ids(texto, tokenizer) o con torch.tensor([ids])."
+        )
     for _ in range(max_new_tokens):
         idx_cond = idx[:, -context_size:]  # recorta al contexto que admite el modelo
         with torch.no_grad():
@@ -45,6 +50,11 @@ def text_to_token_ids(text, tokenizer):
 
 def token_ids_to_text(token_ids, tokenizer):
     """Convierte un tensor de ids (1, num_tokens) o (num_tokens,) de vuelta en texto."""
+    if not isinstance(token_ids, torch.Tensor) or token_ids.dim() not in (1, 2):
+        raise TypeError(
+            "token_ids debe ser un tensor de ids de forma (1, num_tokens) o (num_tokens,), "
+            "como el que devuelve generate_text_simple."
+        )
     if token_ids.dim() == 2:
         if token_ids.shape[0] != 1:
             raise ValueError(

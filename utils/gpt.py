@@ -21,6 +21,7 @@ class TransformerBlock(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
+        check_config(cfg)
         self.att = MultiHeadAttention(
             d_in=cfg["emb_dim"],
             d_out=cfg["emb_dim"],
@@ -76,8 +77,10 @@ def check_token_ids(in_idx, vocab_size, context_length):
             f"La entrada debe tener forma (batch, num_tokens), y tiene forma {tuple(in_idx.shape)}.{hint}"
         )
     num_tokens = in_idx.shape[1]
-    if num_tokens == 0:
-        raise ValueError("La entrada no tiene ningún token; pasa al menos uno.")
+    if in_idx.numel() == 0:
+        raise ValueError(
+            f"La entrada está vacía (forma {tuple(in_idx.shape)}); pasa al menos un texto con un token."
+        )
     if num_tokens > context_length:
         raise ValueError(
             f"La entrada tiene {num_tokens} tokens y el modelo admite como máximo context_length="
