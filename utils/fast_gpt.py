@@ -225,6 +225,11 @@ def fast_gpt_from_state_dict(state_dict, cfg, tie_weights=False):
         el FastGPTModel en modo eval.
     """
     fast_sd = gpt_to_fast_state_dict(state_dict, cfg, tie_weights)
+    # out_head.weight (vocab_size, emb_dim) se guarda por columnas: al generar, cada paso multiplica un
+    # solo vector por esta matriz de 154 MB, y MKL lo hace casi el doble de rápido si W.t() es contigua.
+    fast_sd["out_head.weight"] = fast_sd["out_head.weight"].t().contiguous().t()
+    if tie_weights:
+        fast_sd["tok_emb.weight"] = fast_sd["out_head.weight"]  # la misma matriz, con la misma disposición
     with torch.device("meta"):  # los parámetros se crean sin memoria ni valores: se sobrescribirán
         model = FastGPTModel(cfg, tie_weights)
     model.load_state_dict(fast_sd, assign=True)  # los parámetros pasan a ser estos tensores
