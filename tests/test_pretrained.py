@@ -37,14 +37,6 @@ def _save_hf(folder, seed=0, **kwargs):
     return hf
 
 
-def _greedy_hf(hf, idx, steps, context):
-    for _ in range(steps):
-        with torch.no_grad():
-            nxt = hf(idx[:, -context:]).logits[:, -1].argmax(-1, keepdim=True)
-        idx = torch.cat([idx, nxt], dim=1)
-    return idx
-
-
 @pytest.fixture
 def no_network(monkeypatch):
     """Simula un equipo sin red: cualquier conexión falla como si no hubiera DNS."""
@@ -63,13 +55,13 @@ def test_carpeta_local_da_los_mismos_logits_que_hf(tmp_path):
         assert (model(x) - hf(x).logits).abs().max().item() < 1e-5
 
 
-def test_carpeta_local_da_los_mismos_tokens_voraces(tmp_path):
+def test_carpeta_local_da_los_mismos_tokens_voraces(tmp_path, hf_greedy):
     """La generación voraz con el modelo cargado coincide token a token con la de Hugging Face."""
     hf = _save_hf(tmp_path, seed=1)
     model = load_pretrained_gpt2(path=tmp_path / "model.safetensors", cfg=pretrained.config_from_hf_folder(tmp_path))
     idx = torch.tensor([[3, 1, 4, 1, 5]])
     out = generate_text_simple(model, idx, max_new_tokens=15, context_size=16)
-    assert out.tolist() == _greedy_hf(hf, idx, 15, 16).tolist()
+    assert out.tolist() == hf_greedy(hf, idx, 15, 16).tolist()
 
 
 def test_el_modelo_cargado_queda_en_modo_evaluacion(tmp_path):
