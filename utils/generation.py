@@ -4,17 +4,16 @@
 import torch
 
 
-def generate_text_simple(model, idx, max_new_tokens, context_size):
-    """Añade max_new_tokens tokens a idx eligiendo cada vez el más probable (decodificación voraz).
+def check_generation_args(idx, max_new_tokens, context_size):
+    """Comprueba los argumentos comunes de las funciones de generación.
 
     Parámetros:
-        model: un modelo que devuelve logits (batch, num_tokens, vocab_size).
         idx: tensor de ids (batch, num_tokens) con el texto de partida.
-        max_new_tokens: cuántos tokens nuevos generar (0 o más).
-        context_size: cuántos tokens, como máximo, ve el modelo en cada paso.
+        max_new_tokens: cuántos tokens nuevos generar; debe ser un entero mayor o igual que 0.
+        context_size: cuántos tokens ve el modelo en cada paso; debe ser un entero positivo.
 
     Devuelve:
-        tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
+        nada; lanza ValueError en español si algún argumento no sirve.
     """
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
         raise ValueError(
@@ -29,6 +28,21 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
             "idx debe ser un tensor de ids de forma (batch, num_tokens); "
             "créalo con text_to_token_ids(texto, tokenizer) o con torch.tensor([ids])."
         )
+
+
+def generate_text_simple(model, idx, max_new_tokens, context_size):
+    """Añade max_new_tokens tokens a idx eligiendo cada vez el más probable (decodificación voraz).
+
+    Parámetros:
+        model: un modelo que devuelve logits (batch, num_tokens, vocab_size).
+        idx: tensor de ids (batch, num_tokens) con el texto de partida.
+        max_new_tokens: cuántos tokens nuevos generar (0 o más).
+        context_size: cuántos tokens, como máximo, ve el modelo en cada paso.
+
+    Devuelve:
+        tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
+    """
+    check_generation_args(idx, max_new_tokens, context_size)
     for _ in range(max_new_tokens):
         idx_cond = idx[:, -context_size:]  # recorta al contexto que admite el modelo
         with torch.no_grad():

@@ -6,6 +6,7 @@ Funciona con cualquier GPTModel, sin tocar sus pesos: solo cambia la pasada haci
 
 import torch
 
+from utils.generation import check_generation_args
 from utils.gpt import check_token_ids
 
 
@@ -149,14 +150,7 @@ def generate_text_cached(model, idx, max_new_tokens, context_size):
     Devuelve:
         tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
     """
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
-        raise ValueError(
-            f"max_new_tokens debe ser un entero mayor o igual que 0, y vale {max_new_tokens!r}."
-        )
-    if isinstance(context_size, bool) or not isinstance(context_size, int) or context_size <= 0:
-        raise ValueError(
-            f"context_size debe ser un entero positivo (p. ej. cfg['context_length']), y vale {context_size!r}."
-        )
+    check_generation_args(idx, max_new_tokens, context_size)
     cache = KVCache(model.cfg["n_layers"], max_tokens=context_size)
     new_tokens = idx[:, -context_size:]  # primer paso: todo el texto de partida que cabe
     for _ in range(max_new_tokens):
