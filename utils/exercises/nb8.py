@@ -9,109 +9,29 @@ import copy
 import inspect
 import math
 import re
-from typing import NamedTuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M
+from utils.exercises.common import (
+    CHECK_CFG,
+    NotANumber,
+    Verdict,
+    as_bool,
+    as_function,
+    close,
+    correct,
+    show,
+    to_count,
+    to_float,
+    unanswered,
+    wrong,
+)
 from utils.gpt import GPTModel, TransformerBlock
 
-UNANSWERED_MESSAGE = (
-    "Todavía no has respondido: escribe tu respuesta en la celda de arriba, ejecútala "
-    "y vuelve a ejecutar esta."
-)
-ICONS = {"correct": "✅", "wrong": "❌", "unanswered": "✏️"}
 GPT2_SIZES = {"medium": GPT_CONFIG_355M, "large": GPT_CONFIG_774M, "xl": GPT_CONFIG_1558M}
-# Configuración pequeña para comprobar modelos en milisegundos (sin dropout: resultados deterministas).
-CHECK_CFG = {
-    "vocab_size": 100, "context_length": 16, "emb_dim": 32, "n_heads": 4, "n_layers": 2,
-    "drop_rate": 0.0, "qkv_bias": False,
-}
-
-
-class Verdict(NamedTuple):
-    """Resultado de comprobar una respuesta.
-
-    Parámetros:
-        status: "correct", "wrong" o "unanswered".
-        message: explicación en español, sin la solución.
-    """
-
-    status: str
-    message: str
-
-
-def _correct(message):
-    return Verdict("correct", message)
-
-
-def _wrong(message):
-    return Verdict("wrong", message)
-
-
-def _unanswered():
-    return Verdict("unanswered", UNANSWERED_MESSAGE)
-
-
-def show(verdict):
-    """Imprime un veredicto con su icono, sin devolver nada (así el notebook no muestra un repr).
-
-    Parámetros:
-        verdict: el Verdict que devuelve una función evaluate_*.
-    """
-    print(f"{ICONS[verdict.status]} {verdict.message}")
-
-
-# ---------------------------------------------------------------------------------------------------
-# Lectura de números escritos de distintas formas: 406212608, 406_212_608, "406,212,608", tensor(...)
-# ---------------------------------------------------------------------------------------------------
-
-class _NotANumber(Exception):
-    pass
-
-
-def _to_float(value):
-    """Convierte int, float, tensor de un elemento, número de NumPy o texto en float."""
-    if isinstance(value, bool):
-        raise _NotANumber(f"{value!r} es un booleano, no un número")
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise _NotANumber(f"un tensor de forma {tuple(value.shape)} (debería ser un solo número)")
-        return float(value.item())
-    if isinstance(value, str):
-        text = re.sub(r"(?i)\s*(mb|mib|parámetros|parametros)\s*$", "", value.strip())
-        text = re.sub(r"[\s_'\u00a0\u202f]", "", text)
-        if "," in text and "." in text:
-            decimal = "," if text.rfind(",") > text.rfind(".") else "."
-            thousands = "." if decimal == "," else ","
-            text = text.replace(thousands, "").replace(decimal, ".")
-        elif text.count(",") > 1 or text.count(".") > 1:
-            text = text.replace(",", "").replace(".", "")  # solo separadores de miles
-        elif "," in text:
-            whole, frac = text.split(",")
-            text = whole + frac if len(frac) == 3 else f"{whole}.{frac}"
-        try:
-            return float(text)
-        except ValueError:
-            raise _NotANumber(f"no entiendo el texto {value!r} como número") from None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise _NotANumber(f"{type(value).__name__} no es un número") from None
-
-
-def _to_count(value):
-    """Convierte una respuesta en un número entero de parámetros, o lanza _NotANumber."""
-    number = _to_float(value)
-    if not math.isfinite(number) or number != round(number):
-        raise _NotANumber(f"{value!r} no es un número entero de parámetros")
-    return int(round(number))
-
-
-def _close(a, b, rel=0.01):
-    return abs(a - b) <= rel * abs(b)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -163,7 +83,7 @@ def _diagnose_count(value, expected, mistakes, what):
         return None
     if value in mistakes:
         return f"{what}: {mistakes[value]}"
-    if _close(value, expected) and value % 1000 == 0:  # parece redondeado: 4.72e6, 406_000_000...
+    if close(value, expected) and value % 1000 == 0:  # parece redondeado: 4.72e6, 406_000_000...
         return f"{what}: estás muy cerca, pero buscamos el número exacto, no una aproximación."
     if value < expected:
         return f"{what}: te faltan parámetros; recorre todas las capas del módulo, con pesos y sesgos."
@@ -182,14 +102,14 @@ def evaluate_block_params(ff_params, att_params, cfg=GPT_CONFIG_124M):
         un Verdict.
     """
     if ff_params is None or att_params is None:
-        return _unanswered()
+        return unanswered()
     try:
-        ff_value, att_value = _to_count(ff_params), _to_count(att_params)
-    except _NotANumber as error:
-        return _wrong(f"Escribe cada respuesta como un número entero de parámetros: {error}.")
+        ff_value, att_value = to_count(ff_params), to_count(att_params)
+    except NotANumber as error:
+        return wrong(f"Escribe cada respuesta como un número entero de parámetros: {error}.")
     ff, att = _block_counts(cfg)
     if (ff_value, att_value) == (att, ff):
-        return _wrong("Los dos números están bien, pero al revés: ¿cuál de los dos módulos es el grande?")
+        return wrong("Los dos números están bien, pero al revés: ¿cuál de los dos módulos es el grande?")
     n = cfg["n_layers"]
     hints = []
     for value, expected, what in ((ff_value, ff, "ff"), (att_value, att, "att")):
@@ -201,8 +121,8 @@ def evaluate_block_params(ff_params, att_params, cfg=GPT_CONFIG_124M):
         if hint:
             hints.append(hint)
     if hints:
-        return _wrong("Todavía no. " + " ".join(hints))
-    return _correct("¡Correcto! La red feed-forward tiene prácticamente el doble de parámetros que la atención: "
+        return wrong("Todavía no. " + " ".join(hints))
+    return correct("¡Correcto! La red feed-forward tiene prácticamente el doble de parámetros que la atención: "
                     "dos matrices de emb_dim × 4·emb_dim frente a cuatro de emb_dim × emb_dim.")
 
 
@@ -223,15 +143,15 @@ def evaluate_model_block_params(ff_total, att_total, cfg=GPT_CONFIG_124M):
         un Verdict.
     """
     if ff_total is None or att_total is None:
-        return _unanswered()
+        return unanswered()
     try:
-        ff_value, att_value = _to_count(ff_total), _to_count(att_total)
-    except _NotANumber as error:
-        return _wrong(f"Escribe cada respuesta como un número entero de parámetros: {error}.")
+        ff_value, att_value = to_count(ff_total), to_count(att_total)
+    except NotANumber as error:
+        return wrong(f"Escribe cada respuesta como un número entero de parámetros: {error}.")
     ff, att = _block_counts(cfg)
     n = cfg["n_layers"]
     if (ff_value, att_value) == (att * n, ff * n):
-        return _wrong("Los dos números están bien, pero al revés: ¿cuál de los dos módulos es el grande?")
+        return wrong("Los dos números están bien, pero al revés: ¿cuál de los dos módulos es el grande?")
     hints = []
     for value, expected, what in ((ff_value, ff, "ff"), (att_value, att, "att")):
         if value == expected * n:
@@ -250,8 +170,8 @@ def evaluate_model_block_params(ff_total, att_total, cfg=GPT_CONFIG_124M):
             continue
         hints.append(_diagnose_count(value, expected * n, {}, what))
     if hints:
-        return _wrong("Todavía no. " + " ".join(hints))
-    return _correct("¡Correcto! Entre las redes feed-forward y las atenciones suman unos 85 millones de "
+        return wrong("Todavía no. " + " ".join(hints))
+    return correct("¡Correcto! Entre las redes feed-forward y las atenciones suman unos 85 millones de "
                     "parámetros: algo más de la mitad del modelo. El resto está sobre todo en tok_emb y out_head.")
 
 
@@ -317,14 +237,14 @@ def _evaluate_one_size(name, answer, cfg):
     total, tied = parts["total"], parts["total"] - parts["out_head"]
     hints = []
     try:
-        total_value = _to_count(answer[0])
+        total_value = to_count(answer[0])
         hint = _diagnose_count(total_value, total, _total_mistakes(parts), f"{name}, total")
         if hint:
             hints.append(hint)
-    except _NotANumber as error:
+    except NotANumber as error:
         hints.append(f"{name}, total: {error}.")
     try:
-        tied_value = _to_count(answer[1])
+        tied_value = to_count(answer[1])
         if tied_value != tied:
             tied_mistakes = {
                 total: "no has restado nada: con pesos compartidos out_head reutiliza la matriz de tok_emb.",
@@ -336,22 +256,22 @@ def _evaluate_one_size(name, answer, cfg):
                 tied_mistakes.setdefault(wrong_total - parts["out_head"], "la resta está bien, pero el total del "
                                          "que partes no: " + hint)
             hints.append(_diagnose_count(tied_value, tied, tied_mistakes, f"{name}, con pesos compartidos"))
-    except _NotANumber as error:
+    except NotANumber as error:
         hints.append(f"{name}, con pesos compartidos: {error}.")
     try:
-        mb_value = _to_float(answer[2])
+        mb_value = to_float(answer[2])
         if abs(mb_value - total * 4 / 1024**2) >= 0.01:
             for wrong_mb, hint in _mb_mistakes(parts):
-                if abs(mb_value - wrong_mb) < 0.01 or _close(mb_value, wrong_mb, 1e-4):
+                if abs(mb_value - wrong_mb) < 0.01 or close(mb_value, wrong_mb, 1e-4):
                     hints.append(f"{name}, MB: {hint}")
                     break
             else:
-                if _close(mb_value, total * 4 / 1024**2):
+                if close(mb_value, total * 4 / 1024**2):
                     hints.append(f"{name}, MB: muy cerca; da al menos dos decimales.")
                 else:
                     hints.append(f"{name}, MB: multiplica el total de parámetros por los bytes de un float32 "
                                  "y pásalo a MB.")
-    except _NotANumber as error:
+    except NotANumber as error:
         hints.append(f"{name}, MB: {error}.")
     return hints
 
@@ -384,24 +304,24 @@ def evaluate_gpt2_sizes(answer):
         un Verdict.
     """
     if answer is None:
-        return _unanswered()
+        return unanswered()
     try:
         answers = _size_answers(answer)
     except TypeError as error:
-        return _wrong(f"Se espera una función que reciba una configuración, o un diccionario; he recibido {error}.")
+        return wrong(f"Se espera una función que reciba una configuración, o un diccionario; he recibido {error}.")
     except Exception as error:  # noqa: BLE001 - el fallo es del código del alumno: se lo explicamos
-        return _wrong(f"Tu función lanzó {type(error).__name__}: {error}")
+        return wrong(f"Tu función lanzó {type(error).__name__}: {error}")
     if all(value is None for value in answers.values()) and answers:
-        return _unanswered()
+        return unanswered()
     missing = [name for name in GPT2_SIZES if name not in answers]
     if missing:
-        return _wrong(f"Faltan las tallas {missing} en tu diccionario (claves 'medium', 'large' y 'xl').")
+        return wrong(f"Faltan las tallas {missing} en tu diccionario (claves 'medium', 'large' y 'xl').")
     hints = []
     for name, cfg in GPT2_SIZES.items():
         hints.extend(_evaluate_one_size(name, answers[name], cfg))
     if hints:
-        return _wrong("Todavía no. " + " ".join(hints))
-    return _correct("¡Correcto! Las tres tallas cuadran: parámetros, pesos compartidos y memoria en float32.")
+        return wrong("Todavía no. " + " ".join(hints))
+    return correct("¡Correcto! Las tres tallas cuadran: parámetros, pesos compartidos y memoria en float32.")
 
 
 def check_gpt2_sizes(answer):
@@ -438,12 +358,12 @@ def _class_answer_problem(answer, what):
         what: qué se espera, para el mensaje (p. ej. "del modelo").
     """
     if answer is None:
-        return _unanswered()
+        return unanswered()
     if isinstance(answer, nn.Module):  # el error típico: pasar MiClase(cfg) en lugar de MiClase
-        return _wrong(f"Has pasado {type(answer).__name__}(...) ya creado; pasa la clase {what} sin crearla, "
+        return wrong(f"Has pasado {type(answer).__name__}(...) ya creado; pasa la clase {what} sin crearla, "
                       f"sin paréntesis: {type(answer).__name__}.")
     if not callable(answer):
-        return _wrong(f"Se espera la clase {what} (algo que reciba cfg), y he recibido {type(answer).__name__}.")
+        return wrong(f"Se espera la clase {what} (algo que reciba cfg), y he recibido {type(answer).__name__}.")
     return None
 
 
@@ -501,15 +421,15 @@ def evaluate_separate_dropout(model_class):
         try:
             model = _build(model_class, cfg)
         except KeyError as error:
-            return _wrong(f"Con la configuración {label}, tu modelo lanza KeyError {error}: cuando falta una "
+            return wrong(f"Con la configuración {label}, tu modelo lanza KeyError {error}: cuando falta una "
                           "tasa concreta hay que usar drop_rate (pista: cfg.get(clave, cfg['drop_rate'])).")
         except Exception as error:  # noqa: BLE001
-            return _wrong(f"Con la configuración {label}, crear tu modelo lanza {type(error).__name__}: {error}")
+            return wrong(f"Con la configuración {label}, crear tu modelo lanza {type(error).__name__}: {error}")
         if not isinstance(model, nn.Module):
-            return _wrong("Tu clase debe devolver un nn.Module (hereda de GPTModel o de nn.Module).")
+            return wrong("Tu clase debe devolver un nn.Module (hereda de GPTModel o de nn.Module).")
         problems = _dropout_problems(model, expected)
         if problems:
-            return _wrong(f"Con la configuración {label}: " + " ".join(problems))
+            return wrong(f"Con la configuración {label}: " + " ".join(problems))
 
     # Cada dropout debe usarse en forward: los contamos con ganchos (hooks).
     model = _build(model_class, configs[1][1]).eval()
@@ -525,7 +445,7 @@ def evaluate_separate_dropout(model_class):
         with torch.no_grad():
             out = model(idx)
     except Exception as error:  # noqa: BLE001
-        return _wrong(f"La pasada hacia delante de tu modelo lanza {type(error).__name__}: {error}")
+        return wrong(f"La pasada hacia delante de tu modelo lanza {type(error).__name__}: {error}")
     finally:
         for handle in handles:
             handle.remove()
@@ -533,20 +453,20 @@ def evaluate_separate_dropout(model_class):
     unused = [what for what, needed in (("drop_emb", calls["emb"] >= 1), ("att.dropout", calls["attn"] >= n),
                                         ("drop_shortcut", calls["shortcut"] >= 2 * n)) if not needed]
     if unused:
-        return _wrong(f"Defines {', '.join(unused)}, pero forward no lo usa (o no en cada bloque y en cada atajo).")
+        return wrong(f"Defines {', '.join(unused)}, pero forward no lo usa (o no en cada bloque y en cada atajo).")
 
     reference = _build(GPTModel, CHECK_CFG).eval()
     try:
         reference.load_state_dict(model.state_dict())
     except RuntimeError:
-        return _wrong("Los parámetros de tu modelo no se llaman como los de GPTModel; conserva los nombres del "
+        return wrong("Los parámetros de tu modelo no se llaman como los de GPTModel; conserva los nombres del "
                       "libro (lo más fácil es heredar de GPTModel y de TransformerBlock).")
     with torch.no_grad():
         expected_out = reference(idx)
     if out.shape != expected_out.shape or not torch.allclose(out, expected_out, atol=1e-5):
-        return _wrong("En modo eval (sin dropout) tu modelo debería dar lo mismo que GPTModel con los mismos "
+        return wrong("En modo eval (sin dropout) tu modelo debería dar lo mismo que GPTModel con los mismos "
                       "pesos, y no lo da: revisa que forward siga el mismo orden que el del libro.")
-    return _correct("¡Correcto! Cada dropout usa su tasa, drop_rate sigue sirviendo y, en modo eval, "
+    return correct("¡Correcto! Cada dropout usa su tasa, drop_rate sigue sirviendo y, en modo eval, "
                     "tu modelo calcula lo mismo que GPTModel.")
 
 
@@ -604,7 +524,7 @@ def evaluate_post_ln_block(block_class):
     try:
         block = _build(block_class, CHECK_CFG).eval()
     except Exception as error:  # noqa: BLE001
-        return _wrong(f"Crear tu bloque lanza {type(error).__name__}: {error}")
+        return wrong(f"Crear tu bloque lanza {type(error).__name__}: {error}")
     reference = _build(TransformerBlock, CHECK_CFG).eval()
     with torch.no_grad():  # pesos distintos de 1 y 0 en las LayerNorm, para distinguir norm1 de norm2
         for module in (reference.norm1, reference.norm2):
@@ -613,7 +533,7 @@ def evaluate_post_ln_block(block_class):
     try:
         block.load_state_dict(reference.state_dict())
     except RuntimeError:
-        return _wrong("Los parámetros de tu bloque no se llaman como los de TransformerBlock (att, ff, norm1, "
+        return wrong("Los parámetros de tu bloque no se llaman como los de TransformerBlock (att, ff, norm1, "
                       "norm2); lo más fácil es heredar de TransformerBlock y reescribir solo forward.")
     torch.manual_seed(0)
     x = torch.randn(2, 5, CHECK_CFG["emb_dim"])
@@ -621,18 +541,18 @@ def evaluate_post_ln_block(block_class):
         with torch.no_grad():
             out = block(x)
     except Exception as error:  # noqa: BLE001
-        return _wrong(f"La pasada hacia delante de tu bloque lanza {type(error).__name__}: {error}")
+        return wrong(f"La pasada hacia delante de tu bloque lanza {type(error).__name__}: {error}")
     if not isinstance(out, torch.Tensor) or out.shape != x.shape:
-        return _wrong("El bloque debe devolver un tensor con la misma forma que su entrada.")
+        return wrong("El bloque debe devolver un tensor con la misma forma que su entrada.")
     with torch.no_grad():
         variants = _post_ln_variants(reference, x)
     if torch.allclose(out, variants["correct"], atol=1e-5):
-        return _correct("¡Correcto! Tu bloque suma primero el atajo y normaliza después, como el transformer "
+        return correct("¡Correcto! Tu bloque suma primero el atajo y normaliza después, como el transformer "
                         "original de 2017.")
     for name, hint in POST_LN_HINTS.items():
         if torch.allclose(out, variants[name], atol=1e-5):
-            return _wrong(f"Todavía no: {hint}")
-    return _wrong("Todavía no: en cada subcapa, calcula atajo + subcapa(x) y normaliza esa suma (norm1 tras la "
+            return wrong(f"Todavía no: {hint}")
+    return wrong("Todavía no: en cada subcapa, calcula atajo + subcapa(x) y normaliza esa suma (norm1 tras la "
                   "atención, norm2 tras la red feed-forward), sin LayerNorm antes de la subcapa.")
 
 
@@ -680,13 +600,6 @@ def pre_post_ln_stats(post_ln_class, n_layers=12, seed=123):
 # Ejercicio 5: GELU exacta frente a la aproximación con tanh
 # ---------------------------------------------------------------------------------------------------
 
-def _as_function(answer):
-    """Acepta una función, una instancia de nn.Module o una clase de nn.Module sin argumentos."""
-    if inspect.isclass(answer):
-        return answer()
-    return answer
-
-
 GELU_HINTS = [
     (lambda x: F.gelu(x, approximate="tanh"), "esa es la aproximación con tanh que usa GPT-2; aquí se pide la "
                                               "fórmula exacta, con la función de error torch.erf."),
@@ -713,29 +626,29 @@ def evaluate_gelu_exact(answer):
         un Verdict.
     """
     if answer is None:
-        return _unanswered()
+        return unanswered()
     try:
-        fn = _as_function(answer)
+        fn = as_function(answer)
         x = torch.linspace(-6, 6, 1201)
         out = fn(x)
         out3d = fn(x[:1200].reshape(3, 20, 20))
     except Exception as error:  # noqa: BLE001
-        return _wrong(f"Llamar a tu GELU lanza {type(error).__name__}: {error}")
+        return wrong(f"Llamar a tu GELU lanza {type(error).__name__}: {error}")
     if not isinstance(out, torch.Tensor) or out.shape != x.shape or out3d.shape != (3, 20, 20):
-        return _wrong("Tu GELU debe devolver un tensor con la misma forma que la entrada.")
+        return wrong("Tu GELU debe devolver un tensor con la misma forma que la entrada.")
     if torch.allclose(out, F.gelu(x), atol=1e-6, rtol=0):
         try:
             source = inspect.getsource(fn if not isinstance(fn, nn.Module) else type(fn))
         except (OSError, TypeError):
             source = ""
         if source and "erf" not in source and re.search(r"\.(gelu|GELU)\s*\(", source):
-            return _correct("Da lo mismo que F.gelu, pero parece que llamas a la GELU de PyTorch: el ejercicio "
+            return correct("Da lo mismo que F.gelu, pero parece que llamas a la GELU de PyTorch: el ejercicio "
                             "es escribirla tú con torch.erf.")
-        return _correct("¡Correcto! Tu GELU coincide con torch.nn.functional.gelu en todo el intervalo [-6, 6].")
+        return correct("¡Correcto! Tu GELU coincide con torch.nn.functional.gelu en todo el intervalo [-6, 6].")
     for reference, hint in GELU_HINTS:
         if torch.allclose(out, reference(x), atol=1e-6, rtol=0):
-            return _wrong(f"Todavía no: {hint}")
-    return _wrong("Todavía no: la fórmula es x por Φ(x), y Φ(x) = 0.5·(1 + erf(x/√2)).")
+            return wrong(f"Todavía no: {hint}")
+    return wrong("Todavía no: la fórmula es x por Φ(x), y Φ(x) = 0.5·(1 + erf(x/√2)).")
 
 
 def check_gelu_exact(answer):
@@ -758,25 +671,25 @@ def evaluate_gelu_max_diff(value):
         un Verdict.
     """
     if value is None:
-        return _unanswered()
+        return unanswered()
     try:
-        number = _to_float(value)
-    except _NotANumber as error:
-        return _wrong(f"Escribe la diferencia como un número: {error}.")
+        number = to_float(value)
+    except NotANumber as error:
+        return wrong(f"Escribe la diferencia como un número: {error}.")
     gap = _gelu_gap()
     expected = gap.max().item()
     if abs(number - expected) <= 0.03 * expected:
-        return _correct("¡Correcto! Las dos curvas difieren en menos de una milésima: por eso GPT-2 podía usar la "
+        return correct("¡Correcto! Las dos curvas difieren en menos de una milésima: por eso GPT-2 podía usar la "
                         "aproximación sin perder nada.")
     if number < 0:
-        return _wrong("Todavía no: una diferencia máxima no puede ser negativa; toma el valor absoluto antes del "
+        return wrong("Todavía no: una diferencia máxima no puede ser negativa; toma el valor absoluto antes del "
                       "máximo.")
     if number < 1e-6:
-        return _wrong("Todavía no: te sale prácticamente cero; ¿comparas la GELU exacta consigo misma? Compárala "
+        return wrong("Todavía no: te sale prácticamente cero; ¿comparas la GELU exacta consigo misma? Compárala "
                       "con F.gelu(x, approximate='tanh') o con GELU de utils.layers.")
     if abs(number - gap.mean().item()) <= 0.03 * gap.mean().item():
-        return _wrong("Todavía no: eso parece la diferencia media; se pide la máxima.")
-    return _wrong("Todavía no: calcula (exacta - aproximada).abs().max() sobre los 10001 puntos de "
+        return wrong("Todavía no: eso parece la diferencia media; se pide la máxima.")
+    return wrong("Todavía no: calcula (exacta - aproximada).abs().max() sobre los 10001 puntos de "
                   "torch.linspace(-6, 6, 10001).")
 
 
@@ -807,14 +720,14 @@ def evaluate_no_pos_model(model_class):
     try:
         model = _build(model_class, CHECK_CFG).eval()
     except Exception as error:  # noqa: BLE001
-        return _wrong(f"Crear tu modelo lanza {type(error).__name__}: {error}")
+        return wrong(f"Crear tu modelo lanza {type(error).__name__}: {error}")
     if not isinstance(model, nn.Module):
-        return _wrong("Tu clase debe devolver un nn.Module (hereda de GPTModel).")
+        return wrong("Tu clase debe devolver un nn.Module (hereda de GPTModel).")
     reference = _build(GPTModel, CHECK_CFG).eval()
     result = reference.load_state_dict(model.state_dict(), strict=False)
     wrong_names = [k for k in result.missing_keys if not k.startswith("pos_emb")] + list(result.unexpected_keys)
     if wrong_names:
-        return _wrong("Los parámetros de tu modelo no se llaman como los de GPTModel; lo más fácil es heredar de "
+        return wrong("Los parámetros de tu modelo no se llaman como los de GPTModel; lo más fácil es heredar de "
                       "GPTModel y reescribir solo forward.")
     torch.manual_seed(0)
     idx = torch.randint(0, CHECK_CFG["vocab_size"], (2, 7))
@@ -822,13 +735,13 @@ def evaluate_no_pos_model(model_class):
         with torch.no_grad():
             out = model(idx)
     except Exception as error:  # noqa: BLE001
-        return _wrong(f"La pasada hacia delante de tu modelo lanza {type(error).__name__}: {error}")
+        return wrong(f"La pasada hacia delante de tu modelo lanza {type(error).__name__}: {error}")
     with torch.no_grad():
         with_pos = reference(idx)
         reference.pos_emb.weight.zero_()
         without_pos = reference(idx)
     if not isinstance(out, torch.Tensor) or out.shape != with_pos.shape:
-        return _wrong("Tu modelo debe devolver logits de forma (batch, num_tokens, vocab_size).")
+        return wrong("Tu modelo debe devolver logits de forma (batch, num_tokens, vocab_size).")
     if torch.allclose(out, without_pos, atol=1e-5):
         pos_emb = getattr(model, "pos_emb", None)
         if isinstance(pos_emb, nn.Embedding) and pos_emb.weight.requires_grad:
@@ -836,30 +749,18 @@ def evaluate_no_pos_model(model_class):
             with torch.no_grad():
                 probe.pos_emb.weight.normal_()
                 if not torch.allclose(probe(idx), out, atol=1e-5):
-                    return _correct("Correcto, con un matiz: pones pos_emb a cero, pero sigue siendo un parámetro; "
+                    return correct("Correcto, con un matiz: pones pos_emb a cero, pero sigue siendo un parámetro; "
                                     "al entrenar dejaría de ser cero. Es más seguro no sumarlo en forward.")
-        return _correct("¡Correcto! Tu modelo calcula lo mismo que GPTModel, pero sin información de posición.")
+        return correct("¡Correcto! Tu modelo calcula lo mismo que GPTModel, pero sin información de posición.")
     if torch.allclose(out, with_pos, atol=1e-5):
-        return _wrong("Todavía no: tu modelo sigue sumando los embeddings de posición.")
-    return _wrong("Todavía no: quita solo la suma de pos_emb y deja igual todo lo demás (drop_emb, bloques, "
+        return wrong("Todavía no: tu modelo sigue sumando los embeddings de posición.")
+    return wrong("Todavía no: quita solo la suma de pos_emb y deja igual todo lo demás (drop_emb, bloques, "
                   "final_norm y out_head).")
 
 
 def check_no_pos_model(model_class):
     """Imprime si el modelo sin embeddings de posición es correcto (ver evaluate_no_pos_model)."""
     show(evaluate_no_pos_model(model_class))
-
-
-def _as_bool(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        text = value.strip().lower().rstrip(".")
-        if text in ("sí", "si", "true", "verdadero", "yes", "s"):
-            return True
-        if text in ("no", "false", "falso", "n"):
-            return False
-    raise _NotANumber(f"{value!r}")
 
 
 def evaluate_permutation_answers(with_mask, without_mask):
@@ -873,21 +774,21 @@ def evaluate_permutation_answers(with_mask, without_mask):
         un Verdict.
     """
     if with_mask is None or without_mask is None:
-        return _unanswered()
+        return unanswered()
     try:
-        a, b = _as_bool(with_mask), _as_bool(without_mask)
-    except _NotANumber as error:
-        return _wrong(f"Responde con True o False (o «sí» / «no»); no entiendo {error}.")
+        a, b = as_bool(with_mask), as_bool(without_mask)
+    except NotANumber as error:
+        return wrong(f"Responde con True o False (o «sí» / «no»); no entiendo {error}.")
     if a and b:
-        return _wrong("Todavía no: una de las dos no es cierta. Piensa qué tokens ve la última posición y "
+        return wrong("Todavía no: una de las dos no es cierta. Piensa qué tokens ve la última posición y "
                       "cuáles ve la primera cuando hay máscara causal.")
     if not a and not b:
-        return _wrong("Todavía no: sin posiciones y sin máscara, la atención trata la entrada como un conjunto; "
+        return wrong("Todavía no: sin posiciones y sin máscara, la atención trata la entrada como un conjunto; "
                       "¿qué queda entonces que dependa del orden?")
     if a and not b:
-        return _wrong("Todavía no: está al revés. ¿Cuál de los dos modelos sigue dependiendo del orden de los "
+        return wrong("Todavía no: está al revés. ¿Cuál de los dos modelos sigue dependiendo del orden de los "
                       "tokens aunque no tenga pos_emb?")
-    return _correct("¡Correcto! Compruébalo en la celda siguiente.")
+    return correct("¡Correcto! Compruébalo en la celda siguiente.")
 
 
 def check_permutation_answers(with_mask, without_mask):

@@ -1,0 +1,125 @@
+"""Piezas comunes de todas las comprobaciones del curso: veredictos y lectura flexible de respuestas.
+
+Una comprobación nunca imprime la solución: dice si la respuesta está bien y, cuando no, hacia dónde mirar.
+Cada pregunta tiene una función `evaluate_*` que devuelve un `Verdict` (lo usan las pruebas) y el notebook
+lo muestra con `show`.
+"""
+
+import inspect
+import math
+import re
+from typing import NamedTuple
+
+import torch
+
+UNANSWERED_MESSAGE = (
+    "Todavía no has respondido: escribe tu respuesta en la celda de arriba, ejecútala "
+    "y vuelve a ejecutar esta."
+)
+ICONS = {"correct": "✅", "wrong": "❌", "unanswered": "✏️"}
+# Configuración pequeña para comprobar modelos en milisegundos (sin dropout: resultados deterministas).
+CHECK_CFG = {
+    "vocab_size": 100, "context_length": 16, "emb_dim": 32, "n_heads": 4, "n_layers": 2,
+    "drop_rate": 0.0, "qkv_bias": False,
+}
+
+class Verdict(NamedTuple):
+    """Resultado de comprobar una respuesta.
+
+    Parámetros:
+        status: "correct", "wrong" o "unanswered".
+        message: explicación en español, sin la solución.
+    """
+
+    status: str
+    message: str
+
+
+def correct(message):
+    return Verdict("correct", message)
+
+
+def wrong(message):
+    return Verdict("wrong", message)
+
+
+def unanswered():
+    return Verdict("unanswered", UNANSWERED_MESSAGE)
+
+
+def show(verdict):
+    """Imprime un veredicto con su icono, sin devolver nada (así el notebook no muestra un repr).
+
+    Parámetros:
+        verdict: el Verdict que devuelve una función evaluate_*.
+    """
+    print(f"{ICONS[verdict.status]} {verdict.message}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lectura de números escritos de distintas formas: 406212608, 406_212_608, "406,212,608", tensor(...)
+# ---------------------------------------------------------------------------------------------------
+
+class NotANumber(Exception):
+    pass
+
+
+def to_float(value):
+    """Convierte int, float, tensor de un elemento, número de NumPy o texto en float."""
+    if isinstance(value, bool):
+        raise NotANumber(f"{value!r} es un booleano, no un número")
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise NotANumber(f"un tensor de forma {tuple(value.shape)} (debería ser un solo número)")
+        return float(value.item())
+    if isinstance(value, str):
+        text = re.sub(r"(?i)\s*(mb|mib|parámetros|parametros)\s*$", "", value.strip())
+        text = re.sub(r"[\s_'\u00a0\u202f]", "", text)
+        if "," in text and "." in text:
+            decimal = "," if text.rfind(",") > text.rfind(".") else "."
+            thousands = "." if decimal == "," else ","
+            text = text.replace(thousands, "").replace(decimal, ".")
+        elif text.count(",") > 1 or text.count(".") > 1:
+            text = text.replace(",", "").replace(".", "")  # solo separadores de miles
+        elif "," in text:
+            whole, frac = text.split(",")
+            text = whole + frac if len(frac) == 3 else f"{whole}.{frac}"
+        try:
+            return float(text)
+        except ValueError:
+            raise NotANumber(f"no entiendo el texto {value!r} como número") from None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise NotANumber(f"{type(value).__name__} no es un número") from None
+
+
+def to_count(value):
+    """Convierte una respuesta en un número entero de parámetros, o lanza NotANumber."""
+    number = to_float(value)
+    if not math.isfinite(number) or number != round(number):
+        raise NotANumber(f"{value!r} no es un número entero de parámetros")
+    return int(round(number))
+
+
+def close(a, b, rel=0.01):
+    return abs(a - b) <= rel * abs(b)
+
+
+def as_function(answer):
+    """Acepta una función, una instancia de nn.Module o una clase de nn.Module sin argumentos."""
+    if inspect.isclass(answer):
+        return answer()
+    return answer
+
+
+def as_bool(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower().rstrip(".")
+        if text in ("sí", "si", "true", "verdadero", "yes", "s"):
+            return True
+        if text in ("no", "false", "falso", "n"):
+            return False
+    raise NotANumber(f"{value!r}")
