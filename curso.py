@@ -16,11 +16,29 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-
+# Caché de los ficheros del tokenizador GPT-2 (utils/tokenizer.py): dentro del repositorio, así que, a
+# diferencia de la carpeta temporal que tiktoken usa por defecto, sobrevive a un reinicio.
+TIKTOKEN_CACHE = ROOT / ".cache" / "tiktoken"
+# JupyterLab sirve la raíz del repositorio (los notebooks y las figuras de imgs/, que enlazan como
+# ../imgs/...) y se abre mostrando la carpeta notebooks/.
+LAB_START_PAGE = "/lab/tree/notebooks"
 
 USAGE = """Uso:
-    python curso.py            instala lo necesario y abre el curso en JupyterLab
-    python curso.py pruebas    instala lo necesario y ejecuta todas las pruebas (admite opciones de pytest)"""
+    python curso.py [opciones de JupyterLab]      instala lo necesario y abre el curso en JupyterLab
+    python curso.py pruebas [opciones de pytest]  instala lo necesario y ejecuta todas las pruebas
+    python curso.py --help                        muestra esta ayuda
+
+JupyterLab se abre en la carpeta del curso, con la carpeta notebooks/ a la vista. Las opciones que
+empiezan por guion pasan tal cual a JupyterLab; las más útiles:
+    --port=8890        otro puerto, si el 8888 ya está ocupado
+    --no-browser       no abre el navegador: abre tú la dirección con token que se imprime
+    --ip=0.0.0.0       acepta conexiones de otros equipos (p. ej., desde un contenedor)
+La lista completa: .venv/bin/jupyter lab --help-all (en Windows, .venv\\Scripts\\jupyter).
+Para cerrar JupyterLab, pulsa Ctrl+C dos veces en esta terminal.
+
+Ejemplos:
+    python curso.py --port=8890 --no-browser
+    python curso.py pruebas tests/test_gpt.py"""
 
 
 def install():
@@ -47,8 +65,6 @@ def install():
                  "pip no pudo instalar los paquetes de requirements.txt (el motivo está en los mensajes de pip de "
                  "arriba). Comprueba la conexión a Internet y el espacio en disco, y vuelve a ejecutar este script: "
                  "lo ya instalado no se descarga otra vez.")
-    _run_or_exit([str(PYTHON), "-m", "utils.tokenizer"],  # tokenizador sin red
-                 "No se pudo preparar el tokenizador de GPT-2 (el motivo está en el mensaje de arriba).")
     stamp.write_text(wanted, encoding="utf-8")
 
 
@@ -58,36 +74,61 @@ def _has_pip():
     return done.returncode == 0
 
 
-def _run_or_exit(command, message):
+def _run_or_exit(command, message, env=None):
     """Ejecuta una orden en la raíz del curso y, si falla, termina con un mensaje en español."""
-    if subprocess.run(command, cwd=ROOT).returncode != 0:
+    if subprocess.run(command, cwd=ROOT, env=env).returncode != 0:
         sys.exit(message)
 
 
-def lab_command(root_dir=ROOT, *extra):
-    """Devuelve la orden que abre JupyterLab con la configuración del curso.
+def course_env():
+    """Devuelve el entorno para JupyterLab y pytest: el actual, con TIKTOKEN_CACHE_DIR en la caché del curso.
 
-    La carpeta jupyter/ hace de carpeta de ajustes de la aplicación: su overrides.json pone la interfaz
-    en español y quita los avisos que necesitan red, solo para este curso y sin tocar ~/.jupyter (lo
-    que el alumno elija en Configuración manda sobre esos valores por defecto).
+    Si ya tienes TIKTOKEN_CACHE_DIR (no vacío), se respeta y el tokenizador se prepara allí.
+    """
+    return {**os.environ, "TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR") or str(TIKTOKEN_CACHE)}
+
+
+def prepare_tokenizer(env):
+    """Deja los ficheros BPE de GPT-2 en la caché de tiktoken, para usarlo sin red (no hace nada si ya están)."""
+    _run_or_exit([str(PYTHON), "-m", "utils.tokenizer"],
+                 "No se pudo preparar el tokenizador de GPT-2 (el motivo está en el mensaje de arriba).", env=env)
+
+
+def lab_command(extra=(), root_dir=ROOT):
+    """Devuelve la orden que abre JupyterLab con la configuración del curso; python curso.py ejecuta esta.
+
+    Parámetros:
+        extra: opciones para JupyterLab (p. ej. ["--port=8890", "--no-browser"]), que van al final y mandan.
+        root_dir: carpeta que sirve JupyterLab; la del curso (las pruebas del navegador usan una copia).
+
+    JupyterLab sirve root_dir entera, para que las figuras (../imgs/...) de los notebooks carguen, y abre
+    la carpeta notebooks/. La carpeta jupyter/ hace de carpeta de ajustes de la aplicación: su
+    overrides.json pone la interfaz en español y quita los avisos que necesitan red, solo para este curso
+    y sin tocar ~/.jupyter (lo que el alumno elija en Configuración manda sobre esos valores por defecto).
     """
     command = [str(PYTHON), "-m", "jupyter", "lab", f"--ServerApp.root_dir={root_dir}",
-               f"--LabApp.app_settings_dir={ROOT / 'jupyter'}"]
+               f"--LabApp.default_url={LAB_START_PAGE}", f"--LabApp.app_settings_dir={ROOT / 'jupyter'}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # p. ej., en un contenedor; Jupyter se niega si no se le dice
     return [*command, *extra]
 
 
-def open_course():
-    """Abre JupyterLab, en español, en la carpeta notebooks/."""
+def open_course(extra=()):
+    """Abre JupyterLab, en español, con la carpeta notebooks/ a la vista; extra son opciones de JupyterLab."""
+    env = course_env()
+    prepare_tokenizer(env)
     os.chdir(ROOT)
-    command = lab_command(ROOT, "notebooks/")
-    os.execv(command[0], command)
+    command = lab_command(extra)
+    if os.name == "nt":  # en Windows, execv no reemplaza el proceso: Ctrl+C llegaría a medias
+        sys.exit(subprocess.run(command, env=env).returncode)
+    os.execve(command[0], command, env)
 
 
 def run_tests(extra):
     """Ejecuta pytest: pruebas unitarias y nbval sobre cada notebook."""
-    result = subprocess.run([str(PYTHON), "-m", "pytest", *extra], cwd=ROOT)
+    env = course_env()
+    prepare_tokenizer(env)
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *extra], cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
 
@@ -96,13 +137,15 @@ def main(args):
     if args[:1] in (["-h"], ["--help"], ["ayuda"]):
         print(USAGE)
         return
-    if args and args[0] != "pruebas":
+    if args and args[0] != "pruebas" and not args[0].startswith("-"):
         sys.exit(f"Orden desconocida {args[0]!r}.\n{USAGE}")
+    if "pruebas" in args[1:] and args[0] != "pruebas":
+        sys.exit(f"«pruebas» va la primera: python curso.py pruebas [opciones de pytest].\n{USAGE}")
     install()
-    if args:
+    if args[:1] == ["pruebas"]:
         run_tests(args[1:])
     else:
-        open_course()
+        open_course(args)
 
 
 if __name__ == "__main__":
