@@ -6,35 +6,27 @@ import time
 
 import pytest
 import torch
-from transformers import GPT2Config, GPT2LMHeadModel
 
+import utils.hub as hub
 import utils.pretrained as pretrained
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
-from utils.pretrained import (
-    GPT2_PRETRAINED,
-    PretrainedDownloadError,
-    download_gpt2_safetensors,
-    expected_hf_shapes,
-    load_pretrained_gpt2,
-)
-
-TINY = dict(vocab_size=100, n_positions=16, n_embd=32, n_layer=2, n_head=4)
+from utils.hub import PretrainedDownloadError, download_gpt2_safetensors
+from utils.pretrained import GPT2_PRETRAINED, load_pretrained_gpt2
+from utils.weights import check_hf_shapes, expected_hf_shapes
 
 
-def _save_hf(folder, seed=0, **kwargs):
-    """Guarda con save_pretrained (safetensors) un GPT-2 de Hugging Face aleatorio, con sesgos y
-    LayerNorm perturbados para que un mapeo equivocado no pase inadvertido; lo devuelve."""
-    torch.manual_seed(seed)
-    config = GPT2Config(resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=None, eos_token_id=None,
-                        **{**TINY, **kwargs})
-    hf = GPT2LMHeadModel(config).eval()
-    with torch.no_grad():
-        for name, param in hf.named_parameters():
-            if name.endswith("bias") or ".ln_" in name:
-                param.add_(torch.randn_like(param) * 0.2)
-    hf.save_pretrained(folder)
-    return hf
+@pytest.fixture
+def save_hf(random_hf_gpt2):
+    """Devuelve una función (carpeta, seed, **config) que guarda con save_pretrained (safetensors) un GPT-2
+    de Hugging Face aleatorio (el de conftest, con sesgos y LayerNorm perturbados) y lo devuelve."""
+
+    def save(folder, seed=0, **kwargs):
+        hf = random_hf_gpt2(seed, **kwargs)
+        hf.save_pretrained(folder)
+        return hf
+
+    return save
 
 
 @pytest.fixture
@@ -43,36 +35,36 @@ def no_network(monkeypatch):
     def fail(*args, **kwargs):
         raise socket.gaierror(-2, "Name or service not known")
     monkeypatch.setattr(socket, "create_connection", fail)
-    monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub.hf_constants, "HF_HUB_OFFLINE", False)
 
 
-def test_carpeta_local_da_los_mismos_logits_que_hf(tmp_path):
+def test_carpeta_local_da_los_mismos_logits_que_hf(tmp_path, save_hf):
     """Un GPT2LMHeadModel guardado con save_pretrained se carga y da los mismos logits (< 1e-5)."""
-    hf = _save_hf(tmp_path)
+    hf = save_hf(tmp_path)
     model = load_pretrained_gpt2(path=tmp_path)
     x = torch.randint(0, 100, (3, 16))
     with torch.no_grad():
         assert (model(x) - hf(x).logits).abs().max().item() < 1e-5
 
 
-def test_carpeta_local_da_los_mismos_tokens_voraces(tmp_path, hf_greedy):
+def test_carpeta_local_da_los_mismos_tokens_voraces(tmp_path, save_hf, hf_greedy):
     """La generación voraz con el modelo cargado coincide token a token con la de Hugging Face."""
-    hf = _save_hf(tmp_path, seed=1)
+    hf = save_hf(tmp_path, seed=1)
     model = load_pretrained_gpt2(path=tmp_path / "model.safetensors", cfg=pretrained.config_from_hf_folder(tmp_path))
     idx = torch.tensor([[3, 1, 4, 1, 5]])
     out = generate_text_simple(model, idx, max_new_tokens=15, context_size=16)
     assert out.tolist() == hf_greedy(hf, idx, 15, 16).tolist()
 
 
-def test_el_modelo_cargado_queda_en_modo_evaluacion(tmp_path):
+def test_el_modelo_cargado_queda_en_modo_evaluacion(tmp_path, save_hf):
     """El cargador devuelve el modelo en eval(), para generar sin dropout."""
-    _save_hf(tmp_path)
+    save_hf(tmp_path)
     assert load_pretrained_gpt2(path=tmp_path).training is False
 
 
-def test_el_modelo_cargado_es_un_modelo_normal(tmp_path):
+def test_el_modelo_cargado_es_un_modelo_normal(tmp_path, save_hf):
     """Aunque se construye en 'meta', nada queda allí: parámetros entrenables y máscaras como las de GPTModel."""
-    _save_hf(tmp_path)
+    save_hf(tmp_path)
     model = load_pretrained_gpt2(path=tmp_path)
     assert {t.device.type for t in model.state_dict().values()} == {"cpu"}
     assert all(isinstance(p, torch.nn.Parameter) and p.requires_grad for p in model.parameters())
@@ -81,16 +73,16 @@ def test_el_modelo_cargado_es_un_modelo_normal(tmp_path):
         assert torch.equal(model.get_buffer(name), buffer), name
 
 
-def test_el_hub_en_cache_usa_el_mismo_camino(tmp_path, monkeypatch):
+def test_el_hub_en_cache_usa_el_mismo_camino(tmp_path, save_hf, monkeypatch):
     """Con el fichero ya en la caché del Hub (simulada), se carga sin red y da los mismos logits."""
-    hf = _save_hf(tmp_path)
+    hf = save_hf(tmp_path)
     calls = []
 
     def fake_download(repo_id, filename, **kwargs):
         calls.append((repo_id, filename, kwargs.get("local_files_only")))
         return str(tmp_path / "model.safetensors")
 
-    monkeypatch.setattr(pretrained, "hf_hub_download", fake_download)
+    monkeypatch.setattr(hub, "hf_hub_download", fake_download)
     cfg = pretrained.config_from_hf_folder(tmp_path)
     model = load_pretrained_gpt2("124M", cfg=cfg)
     assert calls == [("openai-community/gpt2", "model.safetensors", True)]
@@ -99,9 +91,9 @@ def test_el_hub_en_cache_usa_el_mismo_camino(tmp_path, monkeypatch):
         assert (model(x) - hf(x).logits).abs().max().item() < 1e-5
 
 
-def test_fichero_cortado_da_error_en_espanol(tmp_path):
+def test_fichero_cortado_da_error_en_espanol(tmp_path, save_hf):
     """Un safetensors truncado (descarga interrumpida) da un error que pide volver a descargarlo."""
-    _save_hf(tmp_path)
+    save_hf(tmp_path)
     data = (tmp_path / "model.safetensors").read_bytes()
     cut = tmp_path / "cortado.safetensors"
     cut.write_bytes(data[: len(data) // 2])
@@ -109,16 +101,16 @@ def test_fichero_cortado_da_error_en_espanol(tmp_path):
         load_pretrained_gpt2(path=cut, cfg=pretrained.config_from_hf_folder(tmp_path))
 
 
-def test_tamano_equivocado_nombra_el_tensor_y_las_formas(tmp_path):
+def test_tamano_equivocado_nombra_el_tensor_y_las_formas(tmp_path, save_hf):
     """Cargar un fichero pequeño como si fuera el de 124M nombra un tensor y las dos formas."""
-    _save_hf(tmp_path)
+    save_hf(tmp_path)
     with pytest.raises(ValueError, match=r"'wte\.weight' tiene forma \(100, 32\) y se esperaba \(50257, 768\)"):
         load_pretrained_gpt2("124M", path=tmp_path)
 
 
-def test_capas_de_mas_o_de_menos_se_nombran(tmp_path):
+def test_capas_de_mas_o_de_menos_se_nombran(tmp_path, save_hf):
     """Un fichero con 3 bloques leído con n_layers=2 dice qué tensores sobran; al revés, cuáles faltan."""
-    _save_hf(tmp_path, n_layer=3)
+    save_hf(tmp_path, n_layer=3)
     cfg3 = pretrained.config_from_hf_folder(tmp_path)
     with pytest.raises(ValueError, match=r"sobran 12 tensores.*'h\.2\.attn\.c_attn\.bias'"):
         load_pretrained_gpt2(path=tmp_path, cfg={**cfg3, "n_layers": 2})
@@ -150,9 +142,9 @@ def test_ruta_que_no_existe_da_error(tmp_path):
         load_pretrained_gpt2(path=ruta)
 
 
-def test_cfg_sin_sesgo_qkv_da_error(tmp_path):
+def test_cfg_sin_sesgo_qkv_da_error(tmp_path, save_hf):
     """Una cfg con qkv_bias=False (la del libro) se rechaza nombrando el valor y la corrección."""
-    _save_hf(tmp_path)
+    save_hf(tmp_path)
     cfg = {**pretrained.config_from_hf_folder(tmp_path), "qkv_bias": False}
     with pytest.raises(ValueError, match=r"qkv_bias=False.*'qkv_bias': True"):
         load_pretrained_gpt2(path=tmp_path, cfg=cfg)
@@ -162,12 +154,12 @@ def test_otro_tamano_de_gpt2_se_reconoce():
     """Si el fichero es de otro tamaño de GPT-2 (solo cabecera: formas), el error dice qué size usar."""
     formas_355m = {f"transformer.{n}": s for n, s in expected_hf_shapes(GPT2_PRETRAINED["355M"][1]).items()}
     with pytest.raises(ValueError, match=r'Este fichero es el GPT-2 de 355M: usa size="355M"'):
-        pretrained.check_gpt2_shapes(formas_355m, GPT2_PRETRAINED["124M"][1])
+        check_hf_shapes(formas_355m, GPT2_PRETRAINED["124M"][1])
 
 
-def test_fichero_de_otra_configuracion_da_sus_valores(tmp_path):
+def test_fichero_de_otra_configuracion_da_sus_valores(tmp_path, save_hf):
     """Un GPT-2 que no es de los cuatro tamaños: el error da vocab_size, context_length, emb_dim y n_layers."""
-    _save_hf(tmp_path, n_layer=3)
+    save_hf(tmp_path, n_layer=3)
     with pytest.raises(ValueError, match=r"vocab_size=100, context_length=16, emb_dim=32 y n_layers=3"):
         load_pretrained_gpt2("124M", path=tmp_path)
 
@@ -198,7 +190,7 @@ def test_dns_que_no_responde_no_bloquea(tmp_path, monkeypatch):
         raise OSError("demasiado tarde")
 
     monkeypatch.setattr(socket, "create_connection", hang)
-    monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub.hf_constants, "HF_HUB_OFFLINE", False)
     start = time.monotonic()
     with pytest.raises(PretrainedDownloadError, match="sin respuesta"):
         download_gpt2_safetensors("124M", cache_dir=tmp_path, timeout=0.3)
@@ -210,13 +202,13 @@ def test_con_proxy_se_comprueba_el_proxy(monkeypatch):
     hosts = []
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.ejemplo:3128")
     monkeypatch.setattr(socket, "create_connection", lambda address, timeout: hosts.append(address) or socket.socket())
-    assert pretrained.hub_is_reachable("https://huggingface.co", timeout=1.0) == (True, "")
+    assert hub.hub_is_reachable("https://huggingface.co", timeout=1.0) == (True, "")
     assert hosts == [("proxy.ejemplo", 3128)]
 
 
 def test_modo_sin_conexion_de_hf_da_error_en_espanol(tmp_path, monkeypatch):
     """Con HF_HUB_OFFLINE activado y sin caché, el error lo dice y explica la descarga a mano."""
-    monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(hub.hf_constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(PretrainedDownloadError, match="(?s)HF_HUB_OFFLINE.*hf download openai-community/gpt2 "):
         download_gpt2_safetensors("124M", cache_dir=tmp_path)
 
@@ -228,9 +220,9 @@ def test_error_de_descarga_del_hub_se_traduce(tmp_path, monkeypatch):
     def fake_download(repo_id, filename, local_files_only=False, **kwargs):
         raise LocalEntryNotFoundError("Connection error")
 
-    monkeypatch.setattr(pretrained, "hf_hub_download", fake_download)
-    monkeypatch.setattr(pretrained, "hub_is_reachable", lambda timeout: (True, ""))
-    monkeypatch.setattr(pretrained.hf_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub, "hf_hub_download", fake_download)
+    monkeypatch.setattr(hub, "hub_is_reachable", lambda timeout: (True, ""))
+    monkeypatch.setattr(hub.hf_constants, "HF_HUB_OFFLINE", False)
     with pytest.raises(PretrainedDownloadError, match="No se pudo descargar model.safetensors") as info:
         download_gpt2_safetensors("774M", cache_dir=tmp_path)
     assert isinstance(info.value.__cause__, LocalEntryNotFoundError)
@@ -253,17 +245,70 @@ def test_configuraciones_de_los_cuatro_tamanos():
     ]
 
 
-def test_formas_esperadas_iguales_a_las_de_hf(tmp_path):
+def test_formas_esperadas_iguales_a_las_de_hf(tmp_path, save_hf):
     """expected_hf_shapes da los mismos nombres y formas que el state_dict de GPT2Model de Hugging Face."""
-    hf = _save_hf(tmp_path)
+    hf = save_hf(tmp_path)
     real = {name: tuple(t.shape) for name, t in hf.transformer.state_dict().items()
             if not name.endswith((".attn.bias", ".attn.masked_bias"))}
     assert expected_hf_shapes(pretrained.config_from_hf_folder(tmp_path)) == real
 
 
-def test_config_json_de_otro_modelo_da_error(tmp_path):
+def test_config_json_de_otro_modelo_da_error(tmp_path, save_hf):
     """Un config.json que no es de GPT-2 (sin n_embd, n_layer...) se nombra y se pide size= o cfg=."""
-    _save_hf(tmp_path)
+    save_hf(tmp_path)
     (tmp_path / "config.json").write_text('{"model_type": "llama", "hidden_size": 32}', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"config.json no describe un GPT-2 \(model_type='llama'.*pasa size="):
+    with pytest.raises(ValueError, match=r"config.json: La configuración no describe un GPT-2 "
+                                         r"\(model_type='llama'.*pasa size="):
         load_pretrained_gpt2(path=tmp_path)
+
+
+def test_un_pickle_de_verdad_nunca_se_abre(tmp_path):
+    """Un .bin que ejecutaría código al cargarse (crea un fichero) se rechaza sin abrirlo: el fichero no aparece."""
+    import pathlib
+    import pickle
+
+    marca = tmp_path / "ejecutado"
+
+    class Trampa:
+        def __reduce__(self):
+            return (pathlib.Path.touch, (marca,))
+
+    fichero = tmp_path / "pytorch_model.bin"
+    fichero.write_bytes(pickle.dumps(Trampa()))
+    with pytest.raises(ValueError, match="puede ejecutar código al abrirse"):
+        load_pretrained_gpt2(path=fichero)
+    assert not marca.exists()
+    pickle.loads(fichero.read_bytes())  # control: abrirlo sí ejecuta el código (la prueba puede fallar)
+    assert marca.exists()
+
+
+def test_fichero_que_no_es_safetensors_da_error(tmp_path):
+    """Un .safetensors que no lo es (texto, una página de error descargada...) pide volver a descargarlo."""
+    fichero = tmp_path / "model.safetensors"
+    fichero.write_text("<html>404 Not Found</html>", encoding="utf-8")
+    with pytest.raises(ValueError, match="no es un fichero safetensors válido.*vuelve a descargarlo"):
+        load_pretrained_gpt2("124M", path=tmp_path)
+
+
+def test_carpeta_con_config_y_sin_pesos_da_error(tmp_path, save_hf):
+    """Una carpeta con config.json pero sin model.safetensors nombra el fichero que falta."""
+    save_hf(tmp_path)
+    (tmp_path / "model.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match=r"no contiene model\.safetensors\.$"):
+        load_pretrained_gpt2(path=tmp_path)
+
+
+def test_mascaras_del_fichero_se_ignoran_y_se_crean_como_en_el_modelo(tmp_path, save_hf):
+    """Las máscaras attn.bias de la conversión de Hugging Face no se leen: aunque estén estropeadas, el modelo
+    cargado tiene las suyas y da los mismos logits."""
+    from safetensors.torch import load_file, save_file
+
+    hf = save_hf(tmp_path)
+    tensors = load_file(tmp_path / "model.safetensors")
+    tensors["transformer.h.0.attn.bias"] = torch.zeros(1, 1, 16, 16)  # una máscara que no tapa nada
+    save_file(tensors, tmp_path / "model.safetensors", metadata={"format": "pt"})
+    model = load_pretrained_gpt2(path=tmp_path)
+    assert torch.equal(model.trf_blocks[0].att.mask, GPTModel(model.cfg).trf_blocks[0].att.mask)
+    x = torch.randint(0, 100, (1, 16))
+    with torch.no_grad():
+        assert (model(x) - hf(x).logits).abs().max().item() < 1e-5

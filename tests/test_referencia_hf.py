@@ -47,7 +47,7 @@ def test_error_si_falta_un_tensor(random_hf_gpt2):
     """Un state_dict incompleto da un error en español que nombra el tensor."""
     hf = random_hf_gpt2(3)
     sd = {k: v for k, v in hf.state_dict().items() if "h.1.mlp.c_fc.bias" not in k}
-    with pytest.raises(KeyError, match=r"Falta el tensor 'h\.1\.mlp\.c_fc\.bias'"):
+    with pytest.raises(ValueError, match=r"falta 1 tensor: \['h\.1\.mlp\.c_fc\.bias'\]"):
         hf_to_gpt_state_dict(sd, gpt_config_from_hf(hf.config))
 
 
@@ -57,6 +57,26 @@ def test_error_si_la_forma_no_cuadra(random_hf_gpt2):
     cfg = {**gpt_config_from_hf(hf.config), "emb_dim": 64}
     with pytest.raises(ValueError, match=r"'wte\.weight' tiene forma \(100, 32\).*\(100, 64\)"):
         hf_to_gpt_state_dict(hf.state_dict(), cfg)
+
+
+def test_error_si_sobra_un_tensor(random_hf_gpt2):
+    """Un tensor que GPTModel no usa (aquí, un bloque de más) se nombra en vez de ignorarse."""
+    hf = random_hf_gpt2(6)
+    sd = {**hf.state_dict(), "transformer.h.2.ln_1.weight": torch.ones(32)}
+    with pytest.raises(ValueError, match=r"sobra 1 tensor que GPTModel no usa: \['h\.2\.ln_1\.weight'\]"):
+        hf_to_gpt_state_dict(sd, gpt_config_from_hf(hf.config))
+
+
+def test_configuracion_desde_objeto_o_config_json(random_hf_gpt2, tmp_path):
+    """gpt_config_from_hf da lo mismo con el GPT2Config que con el config.json que escribe save_pretrained."""
+    import json
+
+    hf = random_hf_gpt2(7)
+    hf.save_pretrained(tmp_path)
+    from_json = gpt_config_from_hf(json.loads((tmp_path / "config.json").read_text(encoding="utf-8")))
+    assert gpt_config_from_hf(hf.config) == from_json == {
+        "vocab_size": 100, "context_length": 16, "emb_dim": 32, "n_heads": 4, "n_layers": 2, "drop_rate": 0.0,
+        "qkv_bias": True}
 
 
 def test_error_sin_qkv_bias(random_hf_gpt2):
