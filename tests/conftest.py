@@ -1,15 +1,55 @@
-"""Configuración común de las pruebas: caché de tiktoken sin red, configuraciones pequeñas y herramientas
-del sistema que en CI no pueden faltar."""
+"""Configuración común de las pruebas: caché de tiktoken sin red, configuraciones pequeñas, herramientas
+del sistema que en CI no pueden faltar, la lista de notebooks del curso y la red cortada."""
 
+import inspect
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 import torch
 
+from tools.colab import notebook_paths
 from utils.config import GPT_CONFIG_124M
 from utils.tokenizer import install_gpt2_bpe_files
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Los notebooks del curso, buscados en un solo sitio (el mismo que usa tools.colab para sellarlos).
+# Las pruebas los importan así: from conftest import NOTEBOOKS, notebook_id
+NOTEBOOKS = notebook_paths(ROOT)
+
+
+def notebook_id(path, root=ROOT):
+    """Devuelve la ruta de un notebook relativa a la raíz, con /: el id de las pruebas parametrizadas."""
+    return Path(path).relative_to(root).as_posix()
+
+
+def block_network(patch=setattr):
+    """Corta la red del proceso: conectar, crear una conexión o resolver un nombre lanza OSError.
+
+    Parámetros:
+        patch: cómo se sustituye cada función (setattr, o monkeypatch.setattr para deshacerlo al final).
+    """
+    import socket
+
+    def sin_red(*args, **kwargs):
+        raise OSError("red desactivada en esta prueba")
+
+    patch(socket.socket, "connect", sin_red)
+    patch(socket, "create_connection", sin_red)
+    patch(socket, "getaddrinfo", sin_red)
+
+
+# El mismo corte de red como código, para ponerlo al principio de un proceso hijo (python -c ...).
+NO_NETWORK_CODE = inspect.getsource(block_network) + "\nblock_network()\n"
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Corta la red durante la prueba (y la devuelve al terminar)."""
+    block_network(monkeypatch.setattr)
 
 
 def pytest_configure(config):

@@ -7,13 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import NOTEBOOKS, ROOT
+
 WORDLISTS = ROOT / "tests" / "ortografia"
 
 
 def test_ruff_sin_avisos():
-    """ruff check no encuentra nada en curso.py, utils/, tests/, benchmarks/ ni en los notebooks."""
-    targets = [str(ROOT / d) for d in ("curso.py", "utils", "tests", "benchmarks", "notebooks") if (ROOT / d).exists()]
+    """ruff check no encuentra nada en curso.py, utils/, tools/, tests/, benchmarks/ ni en los notebooks."""
+    folders = ("curso.py", "utils", "tools", "tests", "benchmarks", "notebooks")
+    targets = [str(ROOT / d) for d in folders if (ROOT / d).exists()]
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", *targets],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -29,9 +31,7 @@ def _markdown_sources():
             if name == "GLOSARIO.md":  # la primera columna de la tabla es el término en inglés
                 text = re.sub(r"^\|[^|\n]*\|", "|", text, flags=re.M)
             sources.append((name, text))
-    for nb_path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in nb_path.parts:
-            continue
+    for nb_path in NOTEBOOKS:
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
         for i, cell in enumerate(nb["cells"]):
             if cell["cell_type"] == "markdown":

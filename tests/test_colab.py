@@ -2,7 +2,8 @@
 
 La celda se prueba simulando Colab de verdad: un módulo google.colab falso, un clon local del propio
 repositorio en lugar de GitHub, pip sin índice (los paquetes ya están instalados, así que pip solo
-comprueba requirements-colab.txt) y la red cortada para tiktoken.
+comprueba requirements-colab.txt), la red cortada y un paquete `utils` ajeno por delante en sys.path
+(como el que hay en PyPI con ese nombre).
 """
 
 import json
@@ -16,40 +17,40 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import NO_NETWORK_CODE, NOTEBOOKS, ROOT, notebook_id
 
-import utils.colab as colab
-from utils.colab import (
+import tools.colab as colab
+from tools.colab import (
+    SETUP_METADATA,
+    SETUP_NOTE,
     badge_markdown,
     colab_notebook,
     colab_url,
     expected_files,
     github_repo,
     is_setup_cell,
-    notebook_paths,
+    is_setup_note,
     setup_cell_source,
     stamp_notebook,
     update_links,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = notebook_paths(ROOT)
 EVERY_EFFORT_IDS = [6109, 3626, 6100, 345]  # "Every effort moves you" en el tokenizador de GPT-2
 
-# Ejecuta la celda en un proceso nuevo, con google.colab simulado si se pide y la red cortada.
-RUN_CELL = textwrap.dedent(
+# Ejecuta la celda en un proceso nuevo, con google.colab simulado si se pide, la red cortada y un paquete
+# `utils` ajeno primero en sys.path; después usa el tokenizador del curso (que se basta sin red).
+RUN_CELL = NO_NETWORK_CODE + textwrap.dedent(
     """
-    import json, socket, sys, types
+    import json, sys, types
     if sys.argv[2] == "colab":
         sys.modules["google.colab"] = types.ModuleType("google.colab")
-    def _sin_red(*args, **kwargs):
-        raise OSError("red desactivada en esta prueba")
-    socket.socket.connect = _sin_red
-    socket.create_connection = _sin_red
-    socket.getaddrinfo = _sin_red
+    sys.path.insert(0, sys.argv[4])  # allí hay un utils/__init__.py que no es el del curso
     source = open(sys.argv[1], encoding="utf-8").read()
     for _ in range(int(sys.argv[3])):
         exec(compile(source, "celda", "exec"), {"__name__": "__main__"})
     import tiktoken, utils
+    from utils.tokenizer import install_gpt2_bpe_files
+    install_gpt2_bpe_files()
     ids = tiktoken.get_encoding("gpt2").encode("Every effort moves you")
     print("RESULTADO " + json.dumps({"utils": utils.__file__, "ids": ids}))
     """
@@ -59,13 +60,16 @@ RUN_CELL = textwrap.dedent(
 def _run_cell(tmp_path, source, mode, cwd, times=1):
     cell = tmp_path / "celda.py"
     cell.write_text(source, encoding="utf-8")
+    decoy = tmp_path / "otro-utils"  # el paquete `utils` de PyPI, que no tiene nada del curso
+    (decoy / "utils").mkdir(parents=True, exist_ok=True)
+    (decoy / "utils" / "__init__.py").write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update({
         "TIKTOKEN_CACHE_DIR": str(tmp_path / "cache-vacia"),  # tiktoken no tiene nada guardado
         "PIP_NO_INDEX": "1",  # pip no sale a la red: solo comprueba lo ya instalado
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     })
-    return subprocess.run([sys.executable, "-c", RUN_CELL, str(cell), mode, str(times)], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-c", RUN_CELL, str(cell), mode, str(times), str(decoy)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -77,8 +81,9 @@ def _result(completed):
 
 @pytest.mark.slow
 def test_en_colab_la_celda_clona_instala_y_tiktoken_va_sin_red(tmp_path, missing_tool):
-    """Con google.colab presente, la celda clona el repositorio, instala requirements-colab.txt, hace
-    importable `utils` desde el clon y deja tiktoken listo sin red; ejecutada dos veces, no repite nada."""
+    """Con google.colab presente, la celda clona el repositorio, instala requirements-colab.txt y hace
+    importable `utils` desde el clon (antes que otro `utils`), con el tokenizador listo sin red; ejecutada
+    dos veces, no vuelve a clonar (un segundo git clone sobre la carpeta fallaría)."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         missing_tool("Hace falta git y un clon del repositorio para simular Colab.")
     origin = tmp_path / "origen"  # hace de GitHub: un clon con una rama propia para la prueba
@@ -95,14 +100,14 @@ def test_en_colab_la_celda_clona_instala_y_tiktoken_va_sin_red(tmp_path, missing
 
     assert Path(result["utils"]).resolve().is_relative_to(content.resolve()), result["utils"]
     assert result["ids"] == EVERY_EFFORT_IDS
-    assert (content / ".instalado-en-colab").exists(), "pip no llegó a terminar bien"
     head = subprocess.run(["git", "-C", str(content), "rev-parse", "--abbrev-ref", "HEAD"],
                           capture_output=True, text=True, check=True).stdout.strip()
     assert head == "prueba-colab"
 
 
 def test_en_local_la_celda_no_imprime_nada_ni_clona(tmp_path):
-    """Fuera de Colab, la celda solo hace importable `utils` del repositorio: ni imprime ni clona."""
+    """Fuera de Colab, la celda solo hace importable `utils` del repositorio (antes que otro `utils`):
+    ni imprime ni clona."""
     content = tmp_path / "content"
     source = setup_cell_source(colab_dir=str(content))
     completed = _run_cell(tmp_path, source, "local", ROOT / "notebooks")
@@ -113,12 +118,16 @@ def test_en_local_la_celda_no_imprime_nada_ni_clona(tmp_path):
     assert not content.exists()
 
 
-def test_la_celda_no_acaba_en_una_expresion_que_jupyter_mostraria():
-    """La última instrucción de la celda no es una expresión suelta: Jupyter mostraría su valor."""
-    import ast
+def test_la_celda_no_deja_un_valor_que_jupyter_mostraria(monkeypatch):
+    """Ejecutada por IPython, como en Jupyter, la celda no deja ningún valor que mostrar bajo ella."""
+    from IPython.core.interactiveshell import InteractiveShell
 
-    last = ast.parse(setup_cell_source()).body[-1]
-    assert not isinstance(last, ast.Expr), ast.unparse(last)
+    monkeypatch.chdir(ROOT / "notebooks")
+    monkeypatch.setattr(sys, "path", list(sys.path))  # la celda añade la raíz; se deshace al terminar
+    shell = InteractiveShell()
+    result = shell.run_cell(setup_cell_source())
+    assert result.success, result.error_in_exec
+    assert result.result is None, repr(result.result)
 
 
 def test_fuera_del_curso_la_celda_explica_el_problema_en_espanol(tmp_path):
@@ -142,19 +151,34 @@ def test_requirements_colab_solo_trae_lo_que_falta_con_las_mismas_versiones():
     assert not preinstalled & set(colab_pins), "Colab ya trae estos paquetes; reinstalarlos solo cuesta minutos"
 
 
-@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.relative_to(ROOT).as_posix() for p in NOTEBOOKS])
+def test_la_celda_es_corta_y_empieza_por_su_titulo_de_formulario():
+    """La celda cabe de un vistazo (como mucho 20 líneas) y su primera línea es el #@title que Colab
+    convierte en un formulario plegado."""
+    lines = setup_cell_source().splitlines()
+    assert len(lines) <= 20, f"La celda de preparación tiene {len(lines)} líneas"
+    assert lines[0].startswith("#@title ") and 'display-mode: "form"' in lines[0]
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[notebook_id(p) for p in NOTEBOOKS])
 def test_el_notebook_tiene_la_celda_de_preparacion_al_dia(nb_path):
-    """La primera celda de código es la de preparación, idéntica a setup_cell_source() y sin salidas."""
+    """La primera celda de código es la de preparación, idéntica a setup_cell_source(), plegada en
+    JupyterLab y en Colab, sin salidas y precedida de la frase que dice qué hace."""
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
     code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
     assert code and is_setup_cell(code[0]), f"{nb_path.name}: la primera celda de código no es la de preparación"
     assert "".join(code[0]["source"]) == setup_cell_source(), (
-        f"{nb_path.name}: la celda de preparación no está al día; ejecuta python -m utils.colab")
+        f"{nb_path.name}: la celda de preparación no está al día; ejecuta python -m tools.colab")
     assert code[0]["outputs"] == [], f"{nb_path.name}: la celda de preparación imprime algo en local"
+    metadata = code[0]["metadata"]
+    assert {key: metadata.get(key) for key in SETUP_METADATA} == SETUP_METADATA, (
+        f"{nb_path.name}: la celda de preparación no está plegada; ejecuta python -m tools.colab")
     assert sum(is_setup_cell(cell) for cell in nb["cells"]) == 1
+    before = nb["cells"][nb["cells"].index(code[0]) - 1]
+    assert is_setup_note(before) and "".join(before["source"]) == SETUP_NOTE, (
+        f"{nb_path.name}: falta la frase que explica la celda de preparación; ejecuta python -m tools.colab")
 
 
-@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.relative_to(ROOT).as_posix() for p in NOTEBOOKS])
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[notebook_id(p) for p in NOTEBOOKS])
 def test_el_notebook_tiene_su_boton_de_colab_bajo_el_titulo(nb_path):
     """Justo debajo del título está el botón «Abrir en Colab» que abre la copia de este mismo notebook."""
     relpath = nb_path.relative_to(ROOT).as_posix()
@@ -162,17 +186,17 @@ def test_el_notebook_tiene_su_boton_de_colab_bajo_el_titulo(nb_path):
     lines = "".join(nb["cells"][0]["source"]).splitlines()
     assert lines[0].startswith("# "), f"{relpath}: la primera celda no empieza por el título"
     assert lines[1:3] == ["", badge_markdown(relpath)], (
-        f"{relpath}: falta el botón de Colab bajo el título o apunta a otro sitio; ejecuta python -m utils.colab")
+        f"{relpath}: falta el botón de Colab bajo el título o apunta a otro sitio; ejecuta python -m tools.colab")
 
 
 def test_las_copias_para_colab_estan_al_dia():
-    """colab/ tiene exactamente una copia al día de cada notebook (python -m utils.colab las regenera)."""
+    """colab/ tiene exactamente una copia al día de cada notebook (python -m tools.colab las regenera)."""
     expected = expected_files(ROOT)
     stale = [p.relative_to(ROOT).as_posix() for p, text in expected.items()
              if not p.exists() or p.read_text(encoding="utf-8") != text]
     extra = [p.relative_to(ROOT).as_posix() for p in (ROOT / "colab").rglob("*.ipynb") if p not in expected]
     assert not stale and not extra, (
-        f"Desfasados: {stale}; sobrantes: {extra}. Ejecuta python -m utils.colab y haz commit.")
+        f"Desfasados: {stale}; sobrantes: {extra}. Ejecuta python -m tools.colab y haz commit.")
 
 
 def test_las_copias_para_colab_no_tienen_rutas_relativas():
@@ -197,26 +221,30 @@ def _toy_notebook(first_markdown, setup=None):
 
 
 def test_sellar_pone_boton_y_celda_sin_tocar_lo_demas_y_es_idempotente():
-    """Sellar un notebook con una celda de preparación antigua la sustituye (no la duplica), pone el botón
-    bajo el título y deja igual las demás celdas; sellar otra vez no cambia nada."""
-    old_setup = colab.SETUP_CELL_TEMPLATE.splitlines()[0] + "\nprint('versión antigua')"
+    """Sellar un notebook con una celda de preparación antigua la sustituye (no la duplica), la pliega, pone
+    delante la frase que la explica y el botón bajo el título, y deja igual las demás celdas; sellar otra
+    vez no cambia nada."""
+    old_setup = colab._SETUP_FIRST_LINES[-1] + "\nprint('versión antigua')"
     nb = _toy_notebook("# Título\n\nPrimer párrafo.", setup=old_setup)
+    nb.cells[1].metadata["tags"] = ["nbval-ignore-output"]
     others = [nb.cells[2].source, nb.cells[3].source]
     stamp_notebook(nb, "notebooks/9_prueba.ipynb")
     once = nbformat.writes(nb)
     stamp_notebook(nb, "notebooks/9_prueba.ipynb")
     assert nbformat.writes(nb) == once
     assert nb.cells[0].source == "# Título\n\n" + badge_markdown("notebooks/9_prueba.ipynb") + "\n\nPrimer párrafo."
-    assert nb.cells[1].source == setup_cell_source()
-    assert [nb.cells[2].source, nb.cells[3].source] == others
-    assert len(nb.cells) == 4
+    assert nb.cells[1].source == SETUP_NOTE
+    assert nb.cells[2].source == setup_cell_source()
+    assert nb.cells[2].metadata == SETUP_METADATA  # plegada; ya no lleva la etiqueta: no imprime nada
+    assert [nb.cells[3].source, nb.cells[4].source] == others
+    assert len(nb.cells) == 5
 
 
 def test_sellar_anade_la_celda_de_preparacion_si_falta():
-    """Si el notebook no tiene celda de preparación, sellarlo la inserta justo después del título."""
+    """Si el notebook no tiene celda de preparación, sellarlo la inserta justo después del título, con su frase."""
     nb = _toy_notebook("# Título")
     stamp_notebook(nb, "notebooks/extra/prueba.ipynb")
-    assert nb.cells[1].source == setup_cell_source()
+    assert [nb.cells[1].source, nb.cells[2].source] == [SETUP_NOTE, setup_cell_source()]
     assert colab_url("notebooks/extra/prueba.ipynb") in nb.cells[0].source
 
 
@@ -261,7 +289,7 @@ def test_el_readme_tiene_un_boton_de_colab_por_notebook():
     readme = ROOT / "README.md"
     assert readme.is_file(), "Falta README.md"
     text = readme.read_text(encoding="utf-8")
-    relpaths = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
+    relpaths = [notebook_id(p) for p in NOTEBOOKS]
     missing = [relpath for relpath in relpaths if colab_url(relpath) not in text]
-    assert not missing, f"README.md sin enlace de Colab para: {missing}; usa utils.colab.badge_markdown(ruta)"
-    assert update_links(text) == text, "Hay enlaces de Colab desfasados en README.md; ejecuta python -m utils.colab"
+    assert not missing, f"README.md sin enlace de Colab para: {missing}; usa tools.colab.badge_markdown(ruta)"
+    assert update_links(text) == text, "Hay enlaces de Colab desfasados en README.md; ejecuta python -m tools.colab"

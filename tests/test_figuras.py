@@ -2,28 +2,27 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from conftest import NOTEBOOKS, ROOT
 from PIL import Image
 
-from utils.figures import save
-from utils.figures.__main__ import all_figures
+from tools.figures import save
+from tools.figures.__main__ import all_figures
 
-ROOT = Path(__file__).resolve().parent.parent
 FIGURES = all_figures()
 
 
 def test_cada_png_tiene_su_codigo():
-    """Cada PNG de imgs/ lo produce una función de utils/figures (nadie puede regenerar uno que no)."""
+    """Cada PNG de imgs/ lo produce una función de tools/figures (nadie puede regenerar uno que no)."""
     orphans = sorted(p.name for p in (ROOT / "imgs").glob("*.png") if p.name not in FIGURES)
     assert not orphans, f"PNG sin código que los dibuje: {orphans}"
 
 
 def test_cada_figura_registrada_esta_generada():
-    """Cada figura registrada existe en imgs/ (ejecuta python -m utils.figures si falta)."""
+    """Cada figura registrada existe en imgs/ (ejecuta python -m tools.figures si falta)."""
     missing = sorted(name for name in FIGURES if not (ROOT / "imgs" / name).exists())
-    assert not missing, f"Faltan en imgs/: {missing}; ejecuta python -m utils.figures"
+    assert not missing, f"Faltan en imgs/: {missing}; ejecuta python -m tools.figures"
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
@@ -36,9 +35,7 @@ def test_la_figura_se_dibuja_y_se_lee_a_700_px(name, tmp_path):
 
 def _image_refs():
     refs = []
-    for nb_path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in nb_path.parts:
-            continue
+    for nb_path in NOTEBOOKS:
         for cell in json.loads(nb_path.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] != "markdown":
                 continue
@@ -56,7 +53,7 @@ def test_las_imagenes_enlazadas_existen_y_tienen_texto_alternativo():
             continue
         if not (nb_path.parent / src).resolve().exists():
             problems.append(f"{nb_path.name}: {src} no existe")
-    for nb_path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
+    for nb_path in NOTEBOOKS:
         text = nb_path.read_text(encoding="utf-8")
         for tag in re.findall(r"<img[^>]*>", text):
             if 'alt=\\"' not in tag and 'alt="' not in tag:

@@ -6,9 +6,9 @@ import torch
 import torch.nn as nn
 from matplotlib.colors import to_hex
 
-from utils.figures import COLORS
-from utils.figures.nb2 import draw_transformer_block
-from utils.figures.nb3 import _value_and_derivative
+from tools.figures import COLORS
+from tools.figures.nb2 import draw_transformer_block
+from tools.figures.nb3 import _value_and_derivative
 from utils.layers import GELU
 
 

@@ -8,21 +8,16 @@ import ast
 import difflib
 import json
 import re
-from pathlib import Path
 
 import pytest
+from conftest import NOTEBOOKS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADER = re.compile(r"^# (utils/[\w/]+\.py)\s*$")
-
-
-def _notebooks():
-    return sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
 def _sync_cells():
     cells = []
-    for nb_path in _notebooks():
+    for nb_path in NOTEBOOKS:
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
         for i, cell in enumerate(nb["cells"]):
             if cell["cell_type"] != "code":

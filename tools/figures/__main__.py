@@ -1,12 +1,12 @@
-"""Regenera todas las figuras de imgs/: python -m utils.figures [nombre.png ...]"""
+"""Regenera todas las figuras de imgs/: python -m tools.figures [nombre.png ...]"""
 
 import importlib
 import pkgutil
 import sys
 from pathlib import Path
 
-import utils.figures as figures_pkg
-from utils.figures import save
+import tools.figures as figures_pkg
+from tools.figures import save
 
 IMGS = Path(__file__).resolve().parents[2] / "imgs"
 
@@ -17,7 +17,7 @@ def all_figures():
     for info in sorted(pkgutil.iter_modules(figures_pkg.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"utils.figures.{info.name}")
+        module = importlib.import_module(f"tools.figures.{info.name}")
         for name, func in getattr(module, "FIGURES", {}).items():
             if name in found:
                 raise ValueError(f"La figura {name} está definida dos veces.")

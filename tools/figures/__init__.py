@@ -1,4 +1,4 @@
-"""Figuras del curso, dibujadas con matplotlib. Regenéralas todas con: python -m utils.figures
+"""Figuras del curso, dibujadas con matplotlib. Regenéralas todas con: python -m tools.figures
 
 Cada módulo de este paquete (uno por notebook: nb1.py, nb2.py, ...) define FIGURES, un diccionario
 {nombre del PNG en imgs/: función que devuelve una figura de matplotlib}. Todas comparten los colores

@@ -1,6 +1,6 @@
 """Figura del notebook 7: el bucle de generación voraz de texto."""
 
-from utils.figures import COLORS, arrow, box, new_figure
+from tools.figures import COLORS, arrow, box, new_figure
 
 
 def bucle_generacion():

@@ -2,7 +2,7 @@
 
 from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 
-from utils.figures import COLORS, EDGE, arrow, box, new_figure
+from tools.figures import COLORS, EDGE, arrow, box, new_figure
 
 # --- El bloque transformer, con la pieza de cada notebook resaltada -----------------------------
 

@@ -3,7 +3,7 @@
 from matplotlib.colors import hsv_to_rgb, rgb_to_hsv, to_rgb
 from matplotlib.patches import FancyBboxPatch
 
-from utils.figures import COLORS, EDGE, arrow, box, new_figure
+from tools.figures import COLORS, EDGE, arrow, box, new_figure
 
 
 def _highlight(ax, x, y, w, h, label=None, fontsize=10):

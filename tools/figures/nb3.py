@@ -6,8 +6,8 @@ import torch.nn as nn
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
-from utils.figures import COLORS, DPI, EDGE, arrow, box, new_figure
-from utils.figures.nb2 import draw_transformer_block
+from tools.figures import COLORS, DPI, EDGE, arrow, box, new_figure
+from tools.figures.nb2 import draw_transformer_block
 from utils.layers import GELU
 
 

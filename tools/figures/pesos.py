@@ -1,6 +1,6 @@
 """Figuras del extra de pesos preentrenados: de los nombres de Hugging Face a los de GPTModel."""
 
-from utils.figures import COLORS, arrow, box, new_figure
+from tools.figures import COLORS, arrow, box, new_figure
 
 # (nombre en Hugging Face, forma, nuestro nombre, forma, tipo de componente, transformación)
 FILAS_MAPEO = [

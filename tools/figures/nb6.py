@@ -2,7 +2,7 @@
 
 from matplotlib.patches import Circle, FancyBboxPatch
 
-from utils.figures import COLORS, EDGE, arrow, box, new_figure
+from tools.figures import COLORS, EDGE, arrow, box, new_figure
 
 
 def modelo_gpt():

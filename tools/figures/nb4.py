@@ -1,6 +1,6 @@
 """Figuras del notebook 4: las conexiones de atajo dentro del bloque transformer."""
 
-from utils.figures.nb2 import draw_transformer_block
+from tools.figures.nb2 import draw_transformer_block
 
 
 def atajos_en_bloque():

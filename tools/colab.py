@@ -9,12 +9,13 @@ entre notebooks abren su copia en Colab. El botón «Abrir en Colab» de cada no
 Para apuntar el curso a otro repositorio (por ejemplo, el fork de un docente), cambia REPO_URL (y
 REPO_BRANCH si hace falta) y ejecuta desde la raíz del repositorio:
 
-    python -m utils.colab
+    python -m tools.colab
 
 que reescribe en cada notebook la celda de preparación y el botón «Abrir en Colab», regenera colab/ y
 actualiza los enlaces de Colab y del repositorio del README.md. Después, haz commit y push.
 """
 
+import json
 import posixpath
 import re
 import sys
@@ -29,37 +30,39 @@ BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 ROOT = Path(__file__).resolve().parent.parent
 
 SETUP_CELL_TEMPLATE = '''\
-# Preparación del entorno: en local solo hace importable el paquete `utils` del curso;
-# en Google Colab, antes descarga el curso e instala lo que Colab no trae.
+#@title Preparación del entorno {{ display-mode: "form" }}
+# Hace que `import utils` cargue el código del curso; en Google Colab, antes lo descarga e instala lo que falta.
 import subprocess
 import sys
 from pathlib import Path
 
-REPO_URL = "{repo_url}"
-REPO_BRANCH = "{branch}"
 if "google.colab" in sys.modules:
     raiz = Path("{colab_dir}")
-    if not (raiz / "utils").is_dir():
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", REPO_BRANCH, REPO_URL, str(raiz)],
-                       check=True)
-    if not (raiz / ".instalado-en-colab").exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", str(raiz / "requirements-colab.txt")],
-                       check=True)
-        (raiz / ".instalado-en-colab").touch()
-else:
+    if not raiz.exists():
+        url = "{repo_url}"
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", "{branch}", url, str(raiz)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", raiz / "requirements-colab.txt"], check=True)
+else:  # en local: la carpeta del repositorio que contiene este notebook
     raiz = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "utils" / "gpt.py").is_file()), None)
     if raiz is None:
-        raise FileNotFoundError("No encuentro la carpeta del curso (la que contiene utils/gpt.py): "
-                                "abre este notebook desde la carpeta notebooks/ del repositorio.")
-if str(raiz) not in sys.path:
-    sys.path.insert(0, str(raiz))
+        raise FileNotFoundError("No encuentro la carpeta del curso (la que tiene utils/): abre el notebook desde ella.")
+sys.path.insert(0, str(raiz))  # el primero: en PyPI hay otro paquete que también se llama utils'''
 
-from utils.tokenizer import install_gpt2_bpe_files
+# La frase que precede a la celda de preparación (plegada, en JupyterLab no se ve su código).
+SETUP_NOTE = (
+    "*Preparación del entorno.* La celda siguiente, plegada, hace que `import utils` cargue el código del "
+    "curso; en Google Colab, antes lo descarga e instala lo que falta. Ejecútala antes que las demás."
+)
+# Metadatos de la celda de preparación: plegada en JupyterLab (source_hidden) y como formulario en Colab.
+SETUP_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}
 
-cache_tiktoken = install_gpt2_bpe_files()  # tiktoken.get_encoding("gpt2") funcionará también sin red'''
-
-# Primera línea de la celda de preparación: así se reconoce aunque su texto sea de una versión anterior.
-_SETUP_FIRST_LINE = SETUP_CELL_TEMPLATE.splitlines()[0]
+# Primera línea de la celda de preparación, también la de versiones anteriores de la plantilla: así se
+# reconoce (y se sustituye) aunque su texto sea antiguo.
+_SETUP_FIRST_LINES = (
+    SETUP_CELL_TEMPLATE.splitlines()[0].format(),
+    "# Preparación del entorno: en local solo hace importable el paquete `utils` del curso;",
+)
+_SETUP_NOTE_START = SETUP_NOTE.split(".*")[0]
 
 # Un enlace a Colab de un notebook alojado en GitHub: .../github/<dueño>/<repo>/blob/<rama>/<ruta>.ipynb
 COLAB_LINK = re.compile(
@@ -129,8 +132,13 @@ def notebook_paths(root=None):
 
 def is_setup_cell(cell):
     """Dice si una celda es la de preparación (en cualquier versión de la plantilla)."""
-    source = _source(cell)
-    return cell["cell_type"] == "code" and source.splitlines()[:1] == [_SETUP_FIRST_LINE]
+    first = _source(cell).splitlines()[:1]
+    return cell["cell_type"] == "code" and bool(first) and first[0] in _SETUP_FIRST_LINES
+
+
+def is_setup_note(cell):
+    """Dice si una celda es la frase markdown que explica la celda de preparación."""
+    return cell["cell_type"] == "markdown" and _source(cell).startswith(_SETUP_NOTE_START)
 
 
 def stamp_notebook(nb, nb_relpath, repo_url=None, branch=None):
@@ -156,16 +164,39 @@ def stamp_notebook(nb, nb_relpath, repo_url=None, branch=None):
     # Celda de preparación: la primera que lo sea, o una nueva justo después del título.
     setup = next((cell for cell in cells if is_setup_cell(cell)), None)
     if setup is None:
-        import nbformat
-
-        setup = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": ""}
-        if nb.get("nbformat_minor", 0) >= 5:
-            setup["id"] = "preparacion"
-        setup = nbformat.from_dict(setup)
+        setup = _new_cell(nb, "code", "preparacion")
         cells.insert(1, setup)
     _set_source(setup, setup_cell_source(repo_url, branch))
     setup["outputs"] = []  # en local no muestra nada; así nbval no espera una salida de otra versión
+    setup["execution_count"] = None
+    metadata = setup.setdefault("metadata", {})
+    metadata.update(SETUP_METADATA)
+    tags = [tag for tag in metadata.pop("tags", []) if tag != "nbval-ignore-output"]  # no imprime nada
+    if tags:
+        metadata["tags"] = tags
+    # La frase que la explica, justo antes (una sola).
+    position = cells.index(setup)
+    for cell in [c for c in cells if is_setup_note(c)]:
+        if cells.index(cell) != position - 1:
+            cells.remove(cell)
+            position = cells.index(setup)
+    if not is_setup_note(cells[position - 1]):
+        cells.insert(position, _new_cell(nb, "markdown", "preparacion-nota"))
+        position += 1
+    _set_source(cells[position - 1], SETUP_NOTE)
     return nb
+
+
+def _new_cell(nb, cell_type, cell_id):
+    """Devuelve una celda vacía del tipo pedido, con id si el formato del notebook lo usa."""
+    import nbformat
+
+    cell = {"cell_type": cell_type, "metadata": {}, "source": ""}
+    if cell_type == "code":
+        cell.update(execution_count=None, outputs=[])
+    if nb.get("nbformat_minor", 0) >= 5:
+        cell["id"] = cell_id
+    return nbformat.from_dict(cell)
 
 
 def colab_notebook(nb, nb_relpath, repo_url=None, branch=None):
@@ -206,7 +237,7 @@ def colab_notebook(nb, nb_relpath, repo_url=None, branch=None):
             _set_source(cell, _MD_TARGET.sub(md, _HTML_ATTR.sub(html, _source(cell))))
     nb.setdefault("metadata", {})["gpt_desde_cero"] = {
         "copia_para_colab_de": Path(nb_relpath).as_posix(),
-        "aviso": "Copia generada con `python -m utils.colab`: edita el original, no esta copia.",
+        "aviso": "Copia generada con `python -m tools.colab`: edita el original, no esta copia.",
     }
     return nb
 
@@ -284,8 +315,9 @@ def _repos_in_use(root):
     """Devuelve las URL de repositorio que aparecen hoy en las celdas de preparación de los notebooks."""
     found = set()
     for path in notebook_paths(root):
-        for match in re.finditer(r'REPO_URL = \\"(https://github\.com/[^\\"]+)\\"', path.read_text(encoding="utf-8")):
-            found.add(match.group(1))
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if is_setup_cell(cell):
+                found.update(re.findall(r'(?:REPO_URL|url) = "(https://github\.com/[^"]+)"', _source(cell)))
     return sorted(found)
 
 
@@ -312,5 +344,5 @@ def _set_source(cell, text):
 
 if __name__ == "__main__":
     if len(sys.argv) > 1:
-        sys.exit("Uso: python -m utils.colab   (sin argumentos; la URL se cambia en REPO_URL de utils/colab.py)")
+        sys.exit("Uso: python -m tools.colab   (sin argumentos; la URL se cambia en REPO_URL de tools/colab.py)")
     main()

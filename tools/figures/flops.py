@@ -1,6 +1,6 @@
 """Figuras del extra de FLOPs y memoria: dónde se hacen las multiplicaciones de un bloque."""
 
-from utils.figures import COLORS, arrow, box, new_figure
+from tools.figures import COLORS, arrow, box, new_figure
 
 E, T, V = 768, 1024, 50257  # GPT-2 de 124M con el contexto completo
 

@@ -1,0 +1,1 @@
+"""Herramientas de mantenimiento que ningún notebook importa: tools.figures (imgs/) y tools.colab (Colab)."""
