@@ -1,0 +1,306 @@
+"""Pruebas de las preguntas «¿Lo has entendido?» de los notebooks 1 a 4: aceptan las respuestas correctas
+escritas de varias formas, dan a cada error típico su pista, nunca muestran la solución y, sin respuesta,
+piden que se responda."""
+
+import pytest
+import torch
+import torch.nn as nn
+
+from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M
+from utils.exercises import lesson1, lesson2, lesson3, lesson4
+from utils.exercises.common import CHECK_CFG, UNANSWERED_MESSAGE
+from utils.gpt import GPTModel
+from utils.layers import GELU
+
+ALL_EVALUATORS = [
+    lesson1.evaluate_logits_shape, lesson1.evaluate_pos_emb_params,
+    lesson2.evaluate_layernorm_params, lesson2.evaluate_scale_shift, lesson2.evaluate_norm_dim,
+    lesson3.evaluate_hidden_size, lesson3.evaluate_ff_params, lesson3.evaluate_hidden_shape,
+    lesson4.evaluate_shortcut_gain, lesson4.evaluate_shortcut_count, lesson4.evaluate_why_shortcuts,
+]
+
+
+def _number_spellings(n):
+    """Las formas en que alguien puede escribir el número n: sin separar, con espacios, comas o guiones bajos."""
+    return [str(n), f"{n:,}".replace(",", " "), f"{n:,}", f"{n:_}", f"{n:,}".replace(",", ".")]
+
+
+def _assert_no_leak(verdict, *answers):
+    """El mensaje no contiene la solución en ninguna de sus formas escritas."""
+    for answer in answers:
+        for spelling in ([str(answer)] if isinstance(answer, tuple) else _number_spellings(answer)):
+            assert spelling not in verdict.message, f"el mensaje enseña la solución {spelling!r}: {verdict.message}"
+
+
+def _wrong_with(verdict, fragment):
+    assert verdict.status == "wrong", verdict
+    assert fragment in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("evaluate", ALL_EVALUATORS, ids=lambda f: f.__name__)
+def test_sin_respuesta_pide_que_se_responda(evaluate):
+    """Con la respuesta de partida (None), cada pregunta dice que falta responder: el notebook no falla."""
+    verdict = evaluate(None)
+    assert verdict.status == "unanswered" and verdict.message == UNANSWERED_MESSAGE
+
+
+@pytest.mark.parametrize("evaluate", ALL_EVALUATORS, ids=lambda f: f.__name__)
+def test_basura_no_lanza_excepcion(evaluate):
+    """Una respuesta que no se puede leer da un veredicto «wrong» con una explicación, nunca una excepción."""
+    for junk in ("no sé", object(), [1, "dos"], float("nan")):
+        verdict = evaluate(junk)
+        assert verdict.status == "wrong" and verdict.message
+
+
+# ----------------------------------------------------------------------------------------------- lección 1
+
+def test_forma_de_los_logits_coincide_con_un_modelo_de_verdad():
+    """La forma que se da por buena es la que devuelve un GPTModel de verdad con un lote de 3 × 6."""
+    torch.manual_seed(0)
+    logits = GPTModel(CHECK_CFG).eval()(torch.randint(0, CHECK_CFG["vocab_size"], (3, 6)))
+    assert lesson1.evaluate_logits_shape(logits.shape, cfg=CHECK_CFG).status == "correct"
+    assert lesson1.logits_shape(CHECK_CFG) == tuple(logits.shape)
+
+
+@pytest.mark.parametrize("answer", [(3, 6, 50257), [3, 6, 50257], torch.Size([3, 6, 50257]), "(3, 6, 50257)",
+                                    "3 x 6 x 50 257", "torch.Size([3, 6, 50257])", ("3", "6", "50 257")])
+def test_forma_de_los_logits_acepta_varias_escrituras(answer):
+    verdict = lesson1.evaluate_logits_shape(answer)
+    assert verdict.status == "correct", verdict
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    ((3, 6, 768), "recorren los bloques"), ((3, 6), "la forma de la entrada"), ((3, 50257), "una por cada posición"),
+    ((6, 3, 50257), "primero va el lote"), ((2, 4, 50257), "lote del notebook"), ((3, 6, 1024), "context_length"),
+    ((18, 50257), "una sola dimensión"), ((3, 6, 50256), "cuenta bien el vocabulario"), ((1, 2, 3), "Repasa"),
+])
+def test_forma_de_los_logits_errores_tipicos(answer, fragment):
+    verdict = lesson1.evaluate_logits_shape(answer)
+    _wrong_with(verdict, fragment)
+    _assert_no_leak(verdict, (3, 6, 50257))
+
+
+def test_parametros_de_pos_emb_coinciden_con_el_modelo():
+    """El recuento de referencia es el de pos_emb en un GPTModel con context_length = 2048."""
+    with torch.device("meta"):
+        model = GPTModel({**GPT_CONFIG_124M, "context_length": 2048})
+    assert lesson1.pos_emb_params() == model.pos_emb.weight.numel()
+
+
+@pytest.mark.parametrize("answer", [*_number_spellings(1_572_864), 1_572_864, torch.tensor(1_572_864), 2048 * 768])
+def test_parametros_de_pos_emb_correctos(answer):
+    assert lesson1.evaluate_pos_emb_params(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (786_432, "GPT_CONFIG_124M"), (2048, "un vector entero"), (768, "una sola fila"),
+    (2048 * 50257, "no por token"), (50257 * 768, "tok_emb"), (2049 * 768, "sesgo"),
+    (1_500_000, "Piensa en pos_emb"), (1500000.5, "entero"),
+])
+def test_parametros_de_pos_emb_errores_tipicos(answer, fragment):
+    verdict = lesson1.evaluate_pos_emb_params(answer)
+    _wrong_with(verdict, fragment)
+    _assert_no_leak(verdict, 1_572_864)
+
+
+# ----------------------------------------------------------------------------------------------- lección 2
+
+def test_parametros_de_layernorm_coinciden_con_pytorch():
+    """Nuestra LayerNorm(768) tiene tantos parámetros como torch.nn.LayerNorm(768)."""
+    assert lesson2.layernorm_params() == sum(p.numel() for p in nn.LayerNorm(768).parameters())
+
+
+@pytest.mark.parametrize("answer", ["1536", 1536, "1 536", 2 * 768, torch.tensor(1536)])
+def test_parametros_de_layernorm_correctos(answer):
+    assert lesson2.evaluate_layernorm_params(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (768, "un solo vector"), (0, "algo más que se aprende"), (2, "no son dos números sueltos"),
+    (768 * 768, "matriz de pesos"), (768 * 768 + 768, "matriz de pesos"), (1537, "eps es una constante"),
+    (3072, "__init__"),
+])
+def test_parametros_de_layernorm_errores_tipicos(answer, fragment):
+    verdict = lesson2.evaluate_layernorm_params(answer)
+    _wrong_with(verdict, fragment)
+    _assert_no_leak(verdict, 1536)
+
+
+def test_scale_y_shift_medidos():
+    """La referencia se mide con la capa de verdad: media 3 y varianza 4 (salvo eps)."""
+    mean, var = lesson2.scale_shift_stats()
+    assert abs(mean - 3.0) < 1e-4 and abs(var - 4.0) < 1e-3
+
+
+@pytest.mark.parametrize("answer", [(3, 4), [3.0, 4.0], ("3", "4"), ("3,0", "4,0"), (2.98, 4.05),
+                                    {"media": 3, "varianza": 4}, (torch.tensor(3.0), torch.tensor(4.0))])
+def test_scale_y_shift_correctos(answer):
+    assert lesson2.evaluate_scale_shift(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    ((4, 3), "al revés"), ((3, 2), "cuadrado de la desviación típica"), ((3, 1), "no sigue siendo 1"),
+    ((3, 6), "multiplicas todos"), ((0, 4), "shift se suma"), ((5, 4), "media de los valores normalizados es 0"),
+    ((6, 4), "media de los valores normalizados es 0"), ((1, 1), "scale * norm_x + shift"), ("3 y 4", "dos números"),
+    ((3,), "dos números"),
+])
+def test_scale_y_shift_errores_tipicos(answer, fragment):
+    _wrong_with(lesson2.evaluate_scale_shift(answer), fragment)
+
+
+def test_eje_normalizado_medido():
+    """La referencia sale de aplicar la capa: solo la última dimensión queda con media 0."""
+    assert lesson2.normalized_dim() == -1
+
+
+@pytest.mark.parametrize("answer", [-1, 2, "-1", "2", "emb_dim"])
+def test_eje_correcto(answer):
+    assert lesson2.evaluate_norm_dim(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (0, "BatchNorm"), (-3, "BatchNorm"), ("batch", "BatchNorm"), (1, "no mezcla tokens"), (-2, "no mezcla tokens"),
+    (3, "solo tiene las dimensiones"), ("ancho", "dim="),
+])
+def test_eje_errores_tipicos(answer, fragment):
+    _wrong_with(lesson2.evaluate_norm_dim(answer), fragment)
+
+
+# ----------------------------------------------------------------------------------------------- lección 3
+
+def test_feed_forward_de_124m_tiene_los_numeros_del_libro():
+    """Con GPT_CONFIG_124M, la referencia da 3072 neuronas y los 4 722 432 parámetros que publica el libro."""
+    assert lesson3.hidden_size(GPT_CONFIG_124M) == 3072
+    assert lesson3.ff_params(GPT_CONFIG_124M) == 4_722_432
+
+
+@pytest.mark.parametrize("answer", [4096, "4096", 4 * 1024, "4 096"])
+def test_tamano_oculto_correcto(answer):
+    assert lesson3.evaluate_hidden_size(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (1024, "entrada y de la salida"), (3072, "GPT-2 pequeño"), (2048, "no es 2"), (256, "no contrae"),
+    (5000, "FeedForward.__init__"),
+])
+def test_tamano_oculto_errores_tipicos(answer, fragment):
+    verdict = lesson3.evaluate_hidden_size(answer)
+    _wrong_with(verdict, fragment)
+    _assert_no_leak(verdict, 4096)
+
+
+@pytest.mark.parametrize("answer", [*_number_spellings(8_393_728), torch.tensor(8_393_728)])
+def test_parametros_de_feed_forward_correctos(answer):
+    assert lesson3.evaluate_ff_params(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (8_388_608, "te faltan los sesgos"), (8_392_704, "segunda capa"), (8_389_632, "primera capa"),
+    (4_198_400, "solo has contado la primera"), (4_195_328, "solo has contado la segunda"),
+    (4_722_432, "GPT-2 pequeño"), (8_393_728 * 24, "una sola red"), (2 * 1024 * 1024 + 2 * 1024, "se expande"),
+    (9_000_123, "Todavía no. Cuenta"), (8_394_000, "número exacto"),
+])
+def test_parametros_de_feed_forward_errores_tipicos(answer, fragment):
+    verdict = lesson3.evaluate_ff_params(answer)
+    _wrong_with(verdict, fragment)
+    _assert_no_leak(verdict, 8_393_728)
+
+
+def test_forma_intermedia_medida_en_la_red():
+    """La referencia sale de un hook en la primera capa lineal: (2, 3, 3072) para x de forma (2, 3, 768)."""
+    assert lesson3.hidden_shape() == (2, 3, 3072)
+
+
+@pytest.mark.parametrize("answer", [(2, 3, 3072), torch.Size([2, 3, 3072]), "(2, 3, 3072)", "2x3x3072"])
+def test_forma_intermedia_correcta(answer):
+    assert lesson3.evaluate_hidden_shape(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    ((2, 3, 768), "entrada y de la salida"), ((2, 3072), "no junta los tokens"), ((6, 3072), "no junta el lote"),
+    ((3072, 768), "matriz de pesos"), ((768, 3072), "matriz de pesos"), ((2, 3, 1536), "no es 2"),
+    ((2, 3, 4), "cambia solo la última"),
+])
+def test_forma_intermedia_errores_tipicos(answer, fragment):
+    verdict = lesson3.evaluate_hidden_shape(answer)
+    _wrong_with(verdict, fragment)
+    _assert_no_leak(verdict, (2, 3, 3072))
+
+
+# ----------------------------------------------------------------------------------------------- lección 4
+
+def test_ganancia_medida_con_autograd():
+    assert lesson4.shortcut_gain() == pytest.approx(1.1 ** 3)
+
+
+@pytest.mark.parametrize("answer", [1.331, "1,331", "1.331", 1.33, torch.tensor(1.331)])
+def test_ganancia_correcta(answer):
+    assert lesson4.evaluate_shortcut_gain(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (0.001, "sin atajos"), (1.3, "no los suma"), (1.1, "una sola capa"), (1, "no sustituye a f"), (2.5, "tres capas"),
+])
+def test_ganancia_errores_tipicos(answer, fragment):
+    verdict = lesson4.evaluate_shortcut_gain(answer)
+    _wrong_with(verdict, fragment)
+    assert "1,331" not in verdict.message and "1.331" not in verdict.message
+
+
+class _ExampleDeepNeuralNetwork(nn.Module):
+    """La red de ejemplo del notebook 4 (copia para la prueba), que anota en qué capas suma el atajo."""
+
+    def __init__(self, layer_sizes):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Sequential(nn.Linear(layer_sizes[i], layer_sizes[i + 1]), GELU())
+                                     for i in range(5)])
+        self.summed = 0
+
+    def forward(self, x):
+        for layer in self.layers:
+            layer_output = layer(x)
+            if x.shape == layer_output.shape:
+                x = x + layer_output
+                self.summed += 1
+            else:
+                x = layer_output
+        return x
+
+
+def test_numero_de_atajos_coincide_con_la_red_del_notebook():
+    """La referencia cuenta lo mismo que la red del notebook al recorrerla, con estos tamaños y con los suyos."""
+    for sizes in (lesson4.LAYER_SIZES, [3, 3, 3, 3, 3, 1]):
+        net = _ExampleDeepNeuralNetwork(sizes)
+        net(torch.zeros(1, sizes[0]))
+        assert lesson4.shortcut_count(sizes) == net.summed
+
+
+@pytest.mark.parametrize("answer", [3, "3", 3.0])
+def test_numero_de_atajos_correcto(answer):
+    assert lesson4.evaluate_shortcut_count(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (5, "no basta"), (4, "red del notebook"), (0, "algunas capas sí"), (2, "Escribe, para cada capa"),
+])
+def test_numero_de_atajos_errores_tipicos(answer, fragment):
+    _wrong_with(lesson4.evaluate_shortcut_count(answer), fragment)
+
+
+@pytest.mark.parametrize("answer", ["b", "B", "b)", "(b)", " b. "])
+def test_por_que_atajos_correcto(answer):
+    assert lesson4.evaluate_why_shortcuts(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    ("a", "no multiplica"), ("c", "parámetros"), ("d", "normalización de capa"), ("e", "letra"), (2, "letra"),
+])
+def test_por_que_atajos_errores_tipicos(answer, fragment):
+    verdict = lesson4.evaluate_why_shortcuts(answer)
+    _wrong_with(verdict, fragment)
+    assert "«b»" not in verdict.message and "opción b" not in verdict.message.lower()
+
+
+def test_configuracion_de_355m_es_la_de_la_pregunta():
+    """Las preguntas del notebook 3 hablan de GPT-2 medium: emb_dim = 1024."""
+    assert GPT_CONFIG_355M["emb_dim"] == 1024
