@@ -147,3 +147,126 @@ def test_mismos_logits_con_el_modelo_de_124m(gpt124_seed123, tokenizer):
     batch = torch.tensor([tokenizer.encode("Every effort moves you"), tokenizer.encode("Every day holds a")])
     with torch.no_grad():
         assert (fast(batch) - model(batch)).abs().max().item() < 1e-4
+
+
+def test_matrices_guardadas_por_columnas_sin_cambiar_numeros(tiny_cfg):
+    """Las matrices de las capas lineales se guardan por columnas (traspuesta contigua) con los mismos valores."""
+    model, fast = _pair(tiny_cfg)
+    for name in ("att.W_qkv", "att.out_proj", "fc", "proj"):
+        weight = fast.trf_blocks[0].get_submodule(name).weight
+        assert weight.t().is_contiguous() and not weight.is_contiguous()
+    assert fast.out_head.weight.t().is_contiguous()
+    torch.testing.assert_close(fast.trf_blocks[1].fc.weight, model.trf_blocks[1].ff.layers[0].weight, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("bad", [[[1, 2]], torch.tensor([1, 2]), "hola"])
+def test_generate_fast_valida_idx_como_los_demas(tiny_cfg, bad):
+    """generate_fast comprueba idx con check_generation_args: una lista o un tensor 1D dan el mismo error."""
+    _, fast = _pair(tiny_cfg)
+    with pytest.raises(ValueError, match=r"idx debe ser un tensor de ids de forma \(batch, num_tokens\)"):
+        generate_fast(fast, bad, 3, context_size=16)
+
+
+@pytest.mark.parametrize("kwargs,match", [({"max_new_tokens": -1}, "max_new_tokens"),
+                                          ({"context_size": 0}, "context_size")])
+def test_generate_fast_rechaza_argumentos_como_los_demas(tiny_cfg, kwargs, match):
+    """max_new_tokens negativo o context_size nulo dan los errores de check_generation_args."""
+    _, fast = _pair(tiny_cfg)
+    args = {"max_new_tokens": 3, "context_size": 16, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        generate_fast(fast, torch.tensor([[1, 2]]), **args)
+
+
+def test_las_dos_caches_siguen_el_mismo_protocolo(tiny_cfg):
+    """FastGPTModel funciona igual con KVCache que con FastKVCache, y forward_with_cache con las dos:
+    len(cache) avanza cuando escribe el último bloque y los logits por partes son los de una pasada."""
+    from utils.kv_cache import KVCache, forward_with_cache
+
+    model, fast = _pair(tiny_cfg, seed=3)
+    x = torch.randint(0, tiny_cfg["vocab_size"], (2, 12))
+    with torch.no_grad():
+        full = model(x)
+        for run in (fast, lambda ids, cache: forward_with_cache(model, ids, cache)):
+            for cache_cls in (KVCache, FastKVCache):
+                cache = cache_cls(tiny_cfg["n_layers"], max_tokens=16)
+                parts = []
+                for a, b in [(0, 5), (5, 6), (6, 12)]:
+                    parts.append(run(x[:, a:b], cache=cache) if run is fast else run(x[:, a:b], cache))
+                    assert len(cache) == b
+                assert (torch.cat(parts, dim=1) - full).abs().max().item() < 1e-5
+
+
+def _logits_and_tokens(model, reference, idx, new_tokens=100):
+    """Diferencia máxima de logits frente a reference sobre el texto de reference, y tokens generados."""
+    tokens = generate_fast(reference, idx, new_tokens, context_size=reference.cfg["context_length"])
+    with torch.no_grad():
+        diff = (model(tokens).float() - reference(tokens)).abs().max().item()
+    return diff, generate_fast(model, idx, new_tokens, context_size=reference.cfg["context_length"]), tokens
+
+
+def test_bfloat16_cerca_de_float32(tiny_cfg):
+    """En bfloat16 (pesos y activaciones) los logits se alejan poco de float32 y los tokens voraces
+    coinciden casi siempre; el error es mucho mayor que en float32 (la prueba notaría un bfloat16 falso)."""
+    import copy
+
+    cfg = {**tiny_cfg, "context_length": 128}
+    _, fast = _pair(cfg, seed=11)
+    fast16 = copy.deepcopy(fast).to(torch.bfloat16)
+    assert fast16.trf_blocks[0].fc.weight.dtype == torch.bfloat16
+    idx = torch.randint(0, cfg["vocab_size"], (1, 4))
+    diff, tokens16, tokens32 = _logits_and_tokens(fast16, fast, idx)
+    assert 1e-4 < diff < 0.2
+    assert (tokens16 == tokens32).float().mean().item() > 0.8
+
+
+def test_int8_cerca_de_float32(tiny_cfg):
+    """Con los pesos en int8 (una escala por fila) los logits se alejan poco y los tokens coinciden casi siempre."""
+    from utils.quant import Int8Linear, quantize_int8
+
+    cfg = {**tiny_cfg, "context_length": 128}
+    _, fast = _pair(cfg, seed=12)
+    q8 = quantize_int8(fast)
+    assert isinstance(q8.trf_blocks[0].fc, Int8Linear) and isinstance(q8.out_head, Int8Linear)
+    assert q8.trf_blocks[0].fc.weight_int8.dtype == torch.int8
+    assert isinstance(fast.trf_blocks[0].fc, torch.nn.Linear)  # el original no cambia
+    idx = torch.randint(0, cfg["vocab_size"], (1, 4))
+    diff, tokens8, tokens32 = _logits_and_tokens(q8, fast, idx)
+    assert 1e-4 < diff < 0.2
+    assert (tokens8 == tokens32).float().mean().item() > 0.8
+
+
+def test_cuantizar_filas_recupera_la_matriz():
+    """quantize_rows: la matriz reconstruida (int8 × escala) está a menos de media escala de la original,
+    y el mayor valor de cada fila pasa a ser ±127."""
+    from utils.quant import quantize_rows
+
+    torch.manual_seed(0)
+    w = torch.randn(8, 16) * torch.arange(1, 9).float()[:, None]  # filas de escalas distintas
+    q, scales = quantize_rows(w)
+    assert q.dtype == torch.int8 and scales.shape == (8,)
+    assert torch.all((q.float() * scales[:, None] - w).abs() <= scales[:, None] / 2 + 1e-6)
+    assert torch.equal(q.abs().amax(dim=1), torch.full((8,), 127, dtype=torch.int8))
+
+
+def test_int8_linear_da_lo_mismo_que_desempaquetar():
+    """Int8Linear (kernel de PyTorch) da lo mismo que multiplicar por la matriz desempaquetada en bfloat16."""
+    from utils.quant import Int8Linear
+
+    torch.manual_seed(1)
+    linear = torch.nn.Linear(64, 48)
+    q = Int8Linear(linear)
+    x = torch.randn(3, 5, 64)
+    w = q.weight_int8.float() * q.scales.float()[:, None]
+    expected = x.to(torch.bfloat16).float() @ w.t() + linear.bias
+    torch.testing.assert_close(q(x), expected, atol=0.05, rtol=0.02)
+    assert q(x).dtype == torch.float32 and q(x).shape == (3, 5, 48)
+
+
+@pytest.mark.slow
+def test_generate_fast_da_los_tokens_del_libro_con_124m(gpt124_seed123, tokenizer):
+    """Con GPT_CONFIG_124M y torch.manual_seed(123), generate_fast da los tokens de generate_text_simple."""
+    model = gpt124_seed123.eval()
+    fast = fast_gpt_from_state_dict(model.state_dict(), model.cfg)
+    idx = torch.tensor([tokenizer.encode("Hello, I am")])
+    expected = generate_text_simple(model, idx, max_new_tokens=6, context_size=1024)
+    assert torch.equal(generate_fast(fast, idx, 6, context_size=1024), expected)

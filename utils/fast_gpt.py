@@ -15,11 +15,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from utils.config import check_config
+from utils.generation import check_generation_args
 from utils.gpt import check_token_ids
+from utils.kv_cache import KVCache
 
 
-class FastKVCache:
+class FastKVCache(KVCache):
     """Caché KV que reserva la memoria de una vez: añadir un token no copia los anteriores.
+
+    Sigue las reglas de KVCache (update por bloque, len(cache) avanza con el último bloque); solo cambia
+    dónde se guardan las claves y los valores.
 
     Parámetros:
         n_layers: número de bloques transformer del modelo.
@@ -29,29 +34,19 @@ class FastKVCache:
         claves y valores de cada bloque: (batch, num_heads, max_tokens, head_dim), llenos hasta len(cache).
     """
 
-    def __init__(self, n_layers, max_tokens):
-        self.max_tokens = max_tokens
-        self.num_tokens = 0  # posiciones ya escritas por todos los bloques
-        self.keys = [None] * n_layers
-        self.values = [None] * n_layers
-
-    def __len__(self):
-        return self.num_tokens
-
     def update(self, layer, keys, values):
         """Escribe las claves y valores nuevos del bloque layer y devuelve los de todas las posiciones."""
         b, num_heads, num_tokens, head_dim = keys.shape
         end = self.num_tokens + num_tokens
-        if end > self.max_tokens:
-            raise ValueError(
-                f"La caché admite {self.max_tokens} posiciones y se le piden {end}; "
-                "vacíala con reset() y vuelve a procesar solo los últimos tokens."
-            )
-        if self.keys[layer] is None:  # la primera vez se reserva todo el espacio
+        self._check_room(end)
+        stored = self.keys[layer]
+        if stored is None or stored.shape[0] != b or stored.dtype != keys.dtype:  # se reserva todo una vez
             self.keys[layer] = keys.new_empty(b, num_heads, self.max_tokens, head_dim)
             self.values[layer] = values.new_empty(b, num_heads, self.max_tokens, head_dim)
         self.keys[layer][:, :, self.num_tokens:end] = keys
         self.values[layer][:, :, self.num_tokens:end] = values
+        if layer == len(self.keys) - 1:  # el último bloque cierra la pasada
+            self.num_tokens = end
         return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
 
     def reset(self):
@@ -166,12 +161,17 @@ class FastGPTModel(nn.Module):
         positions = torch.arange(past, past + num_tokens, device=in_idx.device)  # detrás de la caché
         x = self.drop_emb(self.tok_emb(in_idx) + self.pos_emb(positions))  # (batch, num_tokens, emb_dim)
         for layer, block in enumerate(self.trf_blocks):
-            x = block(x, cache, layer)
-        if cache is not None:
-            cache.num_tokens += num_tokens  # todos los bloques han escrito sus claves y valores
+            x = block(x, cache, layer)  # el último bloque hace avanzar len(cache)
         if only_last:
             x = x[:, -1:, :]  # para generar basta la última posición: ahorra casi toda la capa de salida
         return self.out_head(self.final_norm(x))
+
+
+# nombres de GPTModel -> nombres de FastGPTModel (W_query, W_key y W_value se juntan aparte, en W_qkv)
+GPT_TO_FAST_NAMES = {"norm1.scale": "norm1.weight", "norm1.shift": "norm1.bias",
+                     "norm2.scale": "norm2.weight", "norm2.shift": "norm2.bias",
+                     "ff.layers.0.": "fc.", "ff.layers.2.": "proj.",
+                     "final_norm.scale": "final_norm.weight", "final_norm.shift": "final_norm.bias"}
 
 
 def gpt_to_fast_state_dict(state_dict, cfg, tie_weights=False):
@@ -193,15 +193,11 @@ def gpt_to_fast_state_dict(state_dict, cfg, tie_weights=False):
             "tie_weights=True exige que tok_emb y out_head tengan la misma matriz, y en estos pesos son "
             "distintas; usa tie_weights=False (los pesos de GPT-2 preentrenado sí la comparten)."
         )
-    renames = {"norm1.scale": "norm1.weight", "norm1.shift": "norm1.bias",
-               "norm2.scale": "norm2.weight", "norm2.shift": "norm2.bias",
-               "ff.layers.0.": "fc.", "ff.layers.2.": "proj.",
-               "final_norm.scale": "final_norm.weight", "final_norm.shift": "final_norm.bias"}
     out = {}
     for name, tensor in sd.items():
         if name.endswith(".mask") or ".att.W_" in name:
             continue  # la máscara no es un peso; W_query, W_key y W_value se juntan abajo
-        for old, new in renames.items():
+        for old, new in GPT_TO_FAST_NAMES.items():
             name = name.replace(old, new)
         out[name] = tensor
     for i in range(cfg["n_layers"]):
@@ -225,9 +221,9 @@ def fast_gpt_from_state_dict(state_dict, cfg, tie_weights=False):
         el FastGPTModel en modo eval.
     """
     fast_sd = gpt_to_fast_state_dict(state_dict, cfg, tie_weights)
-    # out_head.weight (vocab_size, emb_dim) se guarda por columnas: al generar, cada paso multiplica un
-    # solo vector por esta matriz de 154 MB, y MKL lo hace casi el doble de rápido si W.t() es contigua.
-    fast_sd["out_head.weight"] = fast_sd["out_head.weight"].t().contiguous().t()
+    for name, tensor in fast_sd.items():
+        if name.endswith(("W_qkv.weight", "out_proj.weight", "fc.weight", "proj.weight", "out_head.weight")):
+            fast_sd[name] = by_columns(tensor)
     if tie_weights:
         fast_sd["tok_emb.weight"] = fast_sd["out_head.weight"]  # la misma matriz, con la misma disposición
     with torch.device("meta"):  # los parámetros se crean sin memoria ni valores: se sobrescribirán
@@ -238,11 +234,21 @@ def fast_gpt_from_state_dict(state_dict, cfg, tie_weights=False):
     return model.eval()
 
 
+def by_columns(weight):
+    """Devuelve la misma matriz (out_features, in_features) guardada por columnas, sin cambiar ningún número.
+
+    Al generar, cada capa lineal multiplica un solo vector por su matriz y el tiempo se va en leerla de
+    memoria. Con la matriz por columnas (su traspuesta contigua), la multiplicación de MKL la recorre
+    entre 1,5 y 2 veces más deprisa en las CPU que hemos probado.
+    """
+    return weight.t().contiguous().t()
+
+
 def generate_fast(model, idx, max_new_tokens, context_size, use_cache=True):
     """Genera con decodificación voraz los mismos tokens que generate_text_simple, con un FastGPTModel.
 
     Parámetros:
-        model: un FastGPTModel.
+        model: un FastGPTModel (en float32, bfloat16 o con pesos int8 de utils.quant).
         idx: tensor de ids (batch, num_tokens) con el texto de partida.
         max_new_tokens: cuántos tokens nuevos generar (0 o más).
         context_size: cuántos tokens, como máximo, ve el modelo en cada paso.
@@ -251,21 +257,20 @@ def generate_fast(model, idx, max_new_tokens, context_size, use_cache=True):
     Devuelve:
         tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
     """
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens debe ser un entero mayor o igual que 0, y vale {max_new_tokens!r}.")
-    if isinstance(context_size, bool) or not isinstance(context_size, int) or context_size <= 0:
-        raise ValueError(f"context_size debe ser un entero positivo, y vale {context_size!r}.")
+    check_generation_args(model, idx, max_new_tokens, context_size)
+    start = idx.shape[1]
+    out = idx.new_empty(idx.shape[0], start + max_new_tokens)  # se reserva una vez, no un tensor por paso
+    out[:, :start] = idx
     cache = FastKVCache(len(model.trf_blocks), max_tokens=context_size) if use_cache else None
     new_tokens = idx[:, -context_size:]
-    with torch.no_grad():
-        for _ in range(max_new_tokens):
+    with torch.inference_mode():  # como no_grad, y además sin contar versiones de los tensores
+        for end in range(start, start + max_new_tokens):
             if cache is None:
-                new_tokens = idx[:, -context_size:]  # sin caché: todo el contexto en cada paso
+                new_tokens = out[:, max(0, end - context_size):end]  # sin caché: todo el contexto en cada paso
             elif len(cache) + new_tokens.shape[1] > context_size:
                 cache.reset()  # la ventana se desplaza: hay que recalcular todas las posiciones
-                new_tokens = idx[:, -context_size:]
+                new_tokens = out[:, end - context_size:end]
             logits = model(new_tokens, cache=cache, only_last=True)  # (batch, 1, vocab_size)
-            idx_next = logits[:, -1].argmax(dim=-1, keepdim=True)  # softmax no cambia cuál es el mayor
-            idx = torch.cat((idx, idx_next), dim=1)
-            new_tokens = idx_next
-    return idx
+            out[:, end] = logits[:, -1].argmax(dim=-1)  # softmax no cambia cuál es el mayor
+            new_tokens = out[:, end:end + 1]
+    return out

@@ -2,6 +2,7 @@
 """Caché KV: generación voraz que guarda las claves y los valores ya calculados en vez de repetirlos.
 
 Funciona con cualquier GPTModel, sin tocar sus pesos: solo cambia la pasada hacia delante.
+Esa pasada está escrita aparte, paso a paso, para poder leerla; las pruebas la mantienen igual a GPTModel.
 """
 
 import torch
@@ -19,32 +20,41 @@ class KVCache:
 
     Forma:
         claves y valores de cada bloque: (batch, num_heads, num_tokens, head_dim).
+
+    Cada bloque llama a update con sus claves y valores nuevos; len(cache) cuenta las posiciones de
+    las pasadas completas y solo avanza cuando escribe el último bloque. FastKVCache sigue las mismas reglas.
     """
 
     def __init__(self, n_layers, max_tokens):
         self.max_tokens = max_tokens
+        self.num_tokens = 0  # posiciones que ya han escrito todos los bloques
         self.keys = [None] * n_layers
         self.values = [None] * n_layers
 
     def __len__(self):
-        # el último bloque es el último en escribir: su longitud es la de la pasada completa
-        return 0 if self.keys[-1] is None else self.keys[-1].shape[2]
+        return self.num_tokens
+
+    def _check_room(self, end):
+        if end > self.max_tokens:
+            raise ValueError(
+                f"La caché admite {self.max_tokens} posiciones y se le piden {end}; "
+                "vacíala con reset() y vuelve a procesar solo los últimos tokens."
+            )
 
     def update(self, layer, keys, values):
         """Añade al bloque layer las claves y valores de los tokens nuevos y los devuelve todos."""
+        self._check_room(self.num_tokens + keys.shape[2])
         if self.keys[layer] is not None:
             keys = torch.cat([self.keys[layer], keys], dim=2)  # (batch, num_heads, antes + nuevos, head_dim)
             values = torch.cat([self.values[layer], values], dim=2)
-        if keys.shape[2] > self.max_tokens:
-            raise ValueError(
-                f"La caché admite {self.max_tokens} posiciones y se le piden {keys.shape[2]}; "
-                "vacíala con reset() y vuelve a procesar solo los últimos tokens."
-            )
         self.keys[layer], self.values[layer] = keys, values
+        if layer == len(self.keys) - 1:  # el último bloque cierra la pasada
+            self.num_tokens = keys.shape[2]
         return keys, values
 
     def reset(self):
         """Vacía la caché."""
+        self.num_tokens = 0
         self.keys = [None] * len(self.keys)
         self.values = [None] * len(self.values)
 
@@ -150,7 +160,7 @@ def generate_text_cached(model, idx, max_new_tokens, context_size):
     Devuelve:
         tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
     """
-    check_generation_args(idx, max_new_tokens, context_size)
+    check_generation_args(model, idx, max_new_tokens, context_size)
     cache = KVCache(model.cfg["n_layers"], max_tokens=context_size)
     new_tokens = idx[:, -context_size:]  # primer paso: todo el texto de partida que cabe
     for _ in range(max_new_tokens):
