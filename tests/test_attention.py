@@ -46,3 +46,34 @@ def test_atencion_rechaza_d_out_no_divisible():
     """d_out no divisible entre num_heads da un error en español con una sugerencia."""
     with pytest.raises(ValueError, match=r"d_out \(770\) debe ser divisible entre num_heads \(12\)"):
         MultiHeadAttention(768, 770, context_length=8, dropout=0.0, num_heads=12)
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({"num_heads": 0}, r"num_heads debe ser un entero positivo, y vale 0"),
+    ({"num_heads": 2.0}, r"num_heads debe ser un entero positivo, y vale 2.0"),
+    ({"context_length": -1}, r"context_length debe ser un entero positivo"),
+    ({"dropout": 1.0}, r"dropout debe ser una probabilidad en \[0, 1\)"),
+])
+def test_atencion_rechaza_argumentos_sin_sentido(kwargs, pattern):
+    """num_heads=0 y otros valores imposibles dan un ValueError en español, no un ZeroDivisionError."""
+    args = {"d_in": 32, "d_out": 32, "context_length": 16, "dropout": 0.0, "num_heads": 4, **kwargs}
+    with pytest.raises(ValueError, match=pattern):
+        MultiHeadAttention(**args)
+
+
+@pytest.mark.parametrize("shape, pattern", [
+    ((2, 5, 24), r"forma \(batch, num_tokens, 32\) y ha recibido la forma \(2, 5, 24\).*debe medir 32"),
+    ((5, 32), r"forma \(batch, num_tokens, 32\) y ha recibido la forma \(5, 32\).*unsqueeze\(0\)"),
+    ((1, 17, 32), r"como máximo context_length=16 tokens y la entrada tiene 17"),
+])
+def test_atencion_rechaza_entradas_mal_formadas(shape, pattern):
+    """Usada suelta con una entrada de forma equivocada, la atención nombra la forma que espera."""
+    mha = MultiHeadAttention(32, 32, context_length=16, dropout=0.0, num_heads=4)
+    with pytest.raises(ValueError, match=pattern):
+        mha(torch.randn(*shape))
+
+
+def test_atencion_acepta_tensores_meta():
+    """Las comprobaciones solo miran la forma: la atención funciona en el dispositivo meta."""
+    mha = MultiHeadAttention(32, 32, context_length=16, dropout=0.0, num_heads=4).to("meta")
+    assert mha(torch.empty(2, 5, 32, device="meta")).shape == (2, 5, 32)

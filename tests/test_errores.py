@@ -1,20 +1,189 @@
-"""Cada entrada incorrecta produce un error claro en español, en el borde de nuestra API."""
+"""Cada entrada incorrecta produce un error claro en español, en el borde de nuestra API.
 
+LEARNER_MISTAKES es el catálogo de errores típicos de quien sigue el curso; de él sale la tabla
+«Errores que ven los alumnos» del README (y una prueba comprueba que está al día). Para añadir un caso,
+añade un Mistake a la lista y regenera la tabla con: .venv/bin/python -m tests.test_errores
+"""
+
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import torch
 
 import curso
+from utils.attention import MultiHeadAttention
 from utils.config import GPT_CONFIG_124M, check_config
 from utils.generation import generate_text_simple, text_to_token_ids, token_ids_to_text
-from utils.gpt import GPTModel
+from utils.gpt import GPTModel, TransformerBlock
+from utils.sampling import generate
 from utils.tokenizer import install_gpt2_bpe_files
 
 ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+TABLE_START = "<!-- tabla generada por tests/test_errores.py: no la edites a mano -->"
+TABLE_END = "<!-- fin de la tabla de errores -->"
+# La configuración diminuta de las pruebas (como tiny_cfg de conftest): los casos se ejecutan en milisegundos.
+TINY = {"vocab_size": 100, "context_length": 16, "emb_dim": 32, "n_heads": 4, "n_layers": 2,
+        "drop_rate": 0.0, "qkv_bias": False}
+
+
+class Mistake(NamedTuple):
+    """Un error típico de quien aprende y el mensaje que debe ver.
+
+    Parámetros:
+        what: qué hace quien aprende, en español (primera columna de la tabla).
+        code: el código que lo reproduce, como lo escribiría en el notebook.
+        run: función sin argumentos que comete el error.
+        error: la clase de excepción esperada.
+        match: expresión regular que el mensaje debe contener.
+    """
+
+    what: str
+    code: str
+    run: Callable
+    error: type
+    match: str
+
+
+def _tokenizer():
+    import tiktoken
+
+    install_gpt2_bpe_files()  # sin red: copia los ficheros BPE a la caché si faltan
+    return tiktoken.get_encoding("gpt2")
+
+
+def _model():
+    torch.manual_seed(0)
+    return GPTModel(TINY).eval()
+
+
+LEARNER_MISTAKES = [
+    Mistake("Pasar la configuración repartida en argumentos", "GPTModel(**cfg)",
+            lambda: GPTModel(**TINY), TypeError, r"GPTModel\(cfg\), no GPTModel\(\*\*cfg\)"),
+    Mistake("Usar el nombre de otra biblioteca para una clave", 'GPTModel({**cfg, "dropout": 0.1})',
+            lambda: GPTModel({**TINY, "dropout": 0.1}), ValueError, r"¿querías decir 'drop_rate'\?"),
+    Mistake("Escribir mal una clave", 'GPTModel({**cfg, "n_layer": 24})',
+            lambda: GPTModel({**TINY, "n_layer": 24}), ValueError, r"¿querías decir 'n_layers'\?"),
+    Mistake("Olvidar una clave", "GPTModel(cfg_sin_n_heads)",
+            lambda: GPTModel({k: v for k, v in TINY.items() if k != "n_heads"}), ValueError,
+            r"le faltan las claves \['n_heads'\]"),
+    Mistake("Elegir un `emb_dim` que no se reparte entre las cabezas", 'GPTModel({**cfg, "emb_dim": 30})',
+            lambda: GPTModel({**TINY, "emb_dim": 30}), ValueError, r"prueba emb_dim=32"),
+    Mistake("Pedir un modelo sin bloques", 'GPTModel({**cfg, "n_layers": 0})',
+            lambda: GPTModel({**TINY, "n_layers": 0}), ValueError, r"n_layers'\] debe ser un entero positivo"),
+    Mistake("Dar el dropout en porcentaje", 'GPTModel({**cfg, "drop_rate": 10})',
+            lambda: GPTModel({**TINY, "drop_rate": 10}), ValueError, r"probabilidad en \[0, 1\)"),
+    Mistake("Escribir `qkv_bias` como texto", 'GPTModel({**cfg, "qkv_bias": "no"})',
+            lambda: GPTModel({**TINY, "qkv_bias": "no"}), ValueError, r"debe ser True o False"),
+    Mistake("Crear una atención sin cabezas", "MultiHeadAttention(768, 768, 1024, 0.1, num_heads=0)",
+            lambda: MultiHeadAttention(768, 768, 1024, 0.1, num_heads=0), ValueError,
+            r"num_heads debe ser un entero positivo"),
+    Mistake("Dar a la atención una entrada sin dimensión de lote", "mha(torch.rand(6, 768))",
+            lambda: MultiHeadAttention(768, 768, 1024, 0.0, num_heads=12)(torch.rand(6, 768)), ValueError,
+            r"forma \(batch, num_tokens, 768\).*unsqueeze\(0\)"),
+    Mistake("Dar al bloque vectores de otro tamaño", "block(torch.rand(2, 4, 64))",
+            lambda: TransformerBlock(TINY)(torch.rand(2, 4, 64)), ValueError,
+            r"TransformerBlock espera una entrada de forma \(batch, num_tokens, 32\)"),
+    Mistake("Pasar al modelo floats en vez de ids", "model(torch.rand(1, 4))",
+            lambda: _model()(torch.rand(1, 4)), TypeError, r"deben ser enteros.*\.long\(\)"),
+    Mistake("Pasar ids sin la dimensión del lote", "model(torch.tensor([1, 2, 3]))",
+            lambda: _model()(torch.tensor([1, 2, 3])), ValueError, r"unsqueeze\(0\)"),
+    Mistake("Usar un id que no está en el vocabulario", "model(torch.tensor([[1, 2, 100]]))",
+            lambda: _model()(torch.tensor([[1, 2, 100]])), ValueError, r"fuera del vocabulario"),
+    Mistake("Pasar más tokens de los que caben en el contexto", "model(torch.zeros(1, 17, dtype=torch.long))",
+            lambda: _model()(torch.zeros(1, 17, dtype=torch.long)), ValueError, r"recórtala"),
+    Mistake("Cambiar el orden de los argumentos al generar", "generate_text_simple(idx, model, 6, 16)",
+            lambda: generate_text_simple(torch.tensor([[1]]), _model(), 6, 16), TypeError,
+            r"¿has cambiado el orden de los argumentos\?"),
+    Mistake("Pedir un número negativo de tokens", "generate_text_simple(model, idx, -1, 16)",
+            lambda: generate_text_simple(_model(), torch.tensor([[1]]), -1, 16), ValueError,
+            r"max_new_tokens debe ser un entero mayor o igual que 0"),
+    Mistake("Dar un `context_size` mayor que el del modelo", "generate_text_simple(model, idx, 6, 1024)",
+            lambda: generate_text_simple(_model(), torch.tensor([[1]]), 6, 1024), ValueError,
+            r"context_size \(1024\) es mayor que el contexto del modelo"),
+    Mistake("Generar con una lista en vez de un tensor", "generate_text_simple(model, [1, 2], 6, 16)",
+            lambda: generate_text_simple(_model(), [1, 2], 6, 16), ValueError, r"idx debe ser un tensor de ids"),
+    Mistake("Muestrear con temperatura negativa", "generate(model, idx, 6, 16, temperature=-1)",
+            lambda: generate(_model(), torch.tensor([[1]]), 6, 16, temperature=-1), ValueError,
+            r"temperature debe ser un número mayor o igual que 0"),
+    Mistake("Pedir `top_k=0`", "generate(model, idx, 6, 16, temperature=1, top_k=0)",
+            lambda: generate(_model(), torch.tensor([[1]]), 6, 16, temperature=1, top_k=0), ValueError,
+            r"top_k debe ser un entero mayor o igual que 1"),
+    Mistake("Dar `top_p` en porcentaje", "generate(model, idx, 6, 16, temperature=1, top_p=90)",
+            lambda: generate(_model(), torch.tensor([[1]]), 6, 16, temperature=1, top_p=90), ValueError,
+            r"top_p debe estar en \(0, 1\]"),
+    Mistake("Pasar la semilla en vez de un generador", "generate(model, idx, 6, 16, temperature=1, generator=123)",
+            lambda: generate(_model(), torch.tensor([[1]]), 6, 16, temperature=1, generator=123), TypeError,
+            r"generator debe ser un torch.Generator"),
+    Mistake("Tokenizar una lista de textos", 'text_to_token_ids(["Hola"], tokenizer)',
+            lambda: text_to_token_ids(["Hola"], _tokenizer()), TypeError, r"text debe ser una cadena de texto"),
+    Mistake("Olvidar crear el tokenizador", 'text_to_token_ids("Hola", None)',
+            lambda: text_to_token_ids("Hola", None), TypeError, r"tiktoken.get_encoding\('gpt2'\)"),
+    Mistake("Convertir en texto los logits en vez de los ids", "token_ids_to_text(logits, tokenizer)",
+            lambda: token_ids_to_text(torch.rand(1, 4), _tokenizer()), TypeError,
+            r"debe ser un tensor de enteros.*argmax"),
+    Mistake("Convertir en texto un id que no existe", "token_ids_to_text(torch.tensor([50257]), tokenizer)",
+            lambda: token_ids_to_text(torch.tensor([50257]), _tokenizer()), ValueError,
+            r"id de token 50257 no existe.*de 0 a 50256"),
+    Mistake("Convertir en texto un lote de varias secuencias", "token_ids_to_text(out, tokenizer)",
+            lambda: token_ids_to_text(torch.tensor([[1, 2], [3, 4]]), _tokenizer()), ValueError,
+            r"lote de 2 secuencias"),
+]
+
+
+def _message(mistake):
+    """Ejecuta el caso y devuelve «Tipo: mensaje» de la excepción que lanza (o None si no lanza)."""
+    try:
+        mistake.run()
+    except Exception as error:  # noqa: BLE001 - la prueba comprueba después el tipo
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def errors_table():
+    """Devuelve la tabla en markdown del README: qué hace quien aprende, su código y el mensaje que ve."""
+    rows = ["| Lo que hace quien aprende | Código | Mensaje que ve |", "| --- | --- | --- |"]
+    for mistake in LEARNER_MISTAKES:
+        message = (_message(mistake) or "(ningún error)").replace("\n", " ").replace("|", "\\|")
+        code = mistake.code.replace("|", "\\|")
+        rows.append(f"| {mistake.what} | `{code}` | `{message}` |")
+    return "\n".join(rows)
+
+
+def _readme_table():
+    text = README.read_text(encoding="utf-8")
+    match = re.search(re.escape(TABLE_START) + r"\n(.*?)" + re.escape(TABLE_END), text, flags=re.S)
+    return text, match
+
+
+def write_readme_table():
+    """Sustituye en README.md la tabla generada por la de errors_table()."""
+    text, match = _readme_table()
+    if match is None:
+        raise SystemExit(f"README.md no tiene las marcas de la tabla:\n{TABLE_START}\n{TABLE_END}")
+    README.write_text(text[:match.start(1)] + errors_table() + "\n" + text[match.end(1):], encoding="utf-8")
+
+
+@pytest.mark.parametrize("mistake", LEARNER_MISTAKES, ids=[m.code for m in LEARNER_MISTAKES])
+def test_error_de_quien_aprende(mistake):
+    """Cada error del catálogo lanza la excepción esperada, con un mensaje en español que da la solución."""
+    with pytest.raises(mistake.error, match=mistake.match):
+        mistake.run()
+
+
+def test_tabla_de_errores_del_readme_al_dia():
+    """La tabla «Errores que ven los alumnos» del README es la que sale del catálogo LEARNER_MISTAKES."""
+    _, match = _readme_table()
+    assert match is not None, "Faltan en README.md las marcas de la tabla de errores"
+    assert match.group(1) == errors_table() + "\n", (
+        "La tabla de errores del README no está al día: ejecuta .venv/bin/python -m tests.test_errores"
+    )
 
 
 def test_config_sin_claves(tiny_cfg):
@@ -93,6 +262,32 @@ def test_texto_que_no_es_una_cadena(tokenizer):
         text_to_token_ids(["Hola"], tokenizer)
 
 
+def test_texto_vacio_da_ids_enteros(tokenizer):
+    """text_to_token_ids("") da un tensor de enteros vacío (1, 0), no uno de float32."""
+    ids = text_to_token_ids("", tokenizer)
+    assert ids.shape == (1, 0) and ids.dtype == torch.long
+    assert token_ids_to_text(ids, tokenizer) == ""
+
+
+def test_texto_vacio_llega_al_modelo_con_un_mensaje_claro(tokenizer, tiny_cfg):
+    """El modelo dice que la entrada está vacía (no que hay que convertirla con .long())."""
+    with pytest.raises(ValueError, match="La entrada está vacía"):
+        GPTModel(tiny_cfg)(text_to_token_ids("", tokenizer))
+
+
+def test_ids_negativos_al_convertir_en_texto(tokenizer):
+    """Un id negativo en token_ids_to_text se rechaza nombrando el rango válido."""
+    with pytest.raises(ValueError, match=r"id de token -3 no existe.*de 0 a 50256"):
+        token_ids_to_text(torch.tensor([[5, -3]]), tokenizer)
+
+
+def test_idx_en_otro_dispositivo(tiny_cfg):
+    """Un idx en otro dispositivo que el modelo se rechaza antes de generar (aquí el modelo está en meta)."""
+    model = GPTModel(tiny_cfg).to("meta")
+    with pytest.raises(ValueError, match=r"idx está en el dispositivo cpu y el modelo en meta.*idx\.to\('meta'\)"):
+        generate_text_simple(model, torch.tensor([[1, 2]]), 3, 16)
+
+
 def test_ids_con_varias_secuencias(tokenizer):
     """token_ids_to_text con un lote de 2 pide convertir cada secuencia por separado."""
     with pytest.raises(ValueError, match=r"lote de 2 secuencias.*token_ids\[0\]"):
@@ -109,9 +304,12 @@ def test_config_con_una_errata_en_una_clave(typo, fix):
 
 
 def test_config_admite_tasas_de_dropout_propias():
-    """Las claves drop_rate_* del ejercicio de dropout separado no se toman por erratas."""
+    """Las claves drop_rate_* del ejercicio de dropout separado se aceptan cuando el ejercicio las declara."""
+    extra = ("drop_rate_emb", "drop_rate_attn", "drop_rate_shortcut")
     cfg = {**GPT_CONFIG_124M, "drop_rate_emb": 0.2, "drop_rate_attn": 0.0, "drop_rate_shortcut": 0.1}
-    assert check_config(cfg) is cfg
+    assert check_config(cfg, extra_keys=extra) is cfg
+    with pytest.raises(ValueError, match="'drop_rate_emb', que el modelo no usa"):
+        GPTModel(cfg)
 
 
 def test_config_qkv_bias_no_booleano(tiny_cfg):
@@ -202,18 +400,20 @@ def test_generacion_con_lista_de_ids(tiny_cfg):
         generate_text_simple(GPTModel(tiny_cfg), [1, 2, 3], max_new_tokens=1, context_size=16)
 
 
-def test_texto_desde_una_lista():
+def test_texto_desde_una_lista(tokenizer):
     """token_ids_to_text con una lista da un error que dice qué tensor espera."""
-    from utils.generation import token_ids_to_text
-
     with pytest.raises(TypeError, match="token_ids debe ser un tensor"):
-        token_ids_to_text([1, 2], tokenizer=None)
+        token_ids_to_text([1, 2], tokenizer)
 
 
 def test_bloque_con_config_incompleta(tiny_cfg):
-    """TransformerBlock también valida la configuración."""
+    """TransformerBlock usado suelto nombra la clave que le falta a la configuración."""
     from utils.gpt import TransformerBlock
 
     cfg = {k: v for k, v in tiny_cfg.items() if k != "context_length"}
     with pytest.raises(ValueError, match="context_length"):
         TransformerBlock(cfg)
+
+
+if __name__ == "__main__":
+    write_readme_table()

@@ -109,3 +109,44 @@ def test_config_124m_como_la_semilla():
         "vocab_size": 50257, "context_length": 1024, "emb_dim": 768, "n_heads": 12,
         "n_layers": 12, "drop_rate": 0.1, "qkv_bias": False,
     }
+
+
+def test_modelo_con_la_configuracion_repartida(tiny_cfg):
+    """GPTModel(**cfg) en vez de GPTModel(cfg) da un TypeError en español que dice cómo llamarlo."""
+    with pytest.raises(TypeError, match=r"GPTModel\(cfg\), no GPTModel\(\*\*cfg\)"):
+        GPTModel(**tiny_cfg)
+    with pytest.raises(TypeError, match=r"TransformerBlock\(cfg\), no TransformerBlock\(\*\*cfg\)"):
+        TransformerBlock(**tiny_cfg)
+
+
+def test_la_configuracion_se_valida_una_sola_vez(tiny_cfg, monkeypatch):
+    """GPTModel llama a check_config una vez, no una por bloque."""
+    import utils.gpt
+
+    calls = []
+    original = utils.gpt.check_config
+    monkeypatch.setattr(utils.gpt, "check_config", lambda cfg, *a, **k: calls.append(1) or original(cfg, *a, **k))
+    GPTModel({**tiny_cfg, "n_layers": 3})
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("shape, pattern", [
+    ((2, 5, 16), r"TransformerBlock espera una entrada de forma \(batch, num_tokens, 32\).*\(2, 5, 16\)"),
+    ((5, 32), r"TransformerBlock espera una entrada de forma \(batch, num_tokens, 32\).*unsqueeze\(0\)"),
+    ((1, 20, 32), r"TransformerBlock admite como máximo context_length=16 tokens y la entrada tiene 20"),
+])
+def test_bloque_rechaza_entradas_mal_formadas(tiny_cfg, shape, pattern):
+    """Usado suelto con una entrada de forma equivocada, el bloque nombra la forma que espera."""
+    with pytest.raises(ValueError, match=pattern):
+        TransformerBlock(tiny_cfg)(torch.randn(*shape))
+
+
+def test_modelo_en_el_dispositivo_meta(tiny_cfg):
+    """En meta no hay valores que comprobar: el modelo da la forma de los logits; tipo y forma sí se comprueban."""
+    model = GPTModel(tiny_cfg).to("meta")
+    ids = torch.empty(2, 7, dtype=torch.long, device="meta")
+    assert model(ids).shape == (2, 7, 100)
+    with pytest.raises(TypeError, match="deben ser enteros"):
+        model(torch.empty(2, 7, device="meta"))
+    with pytest.raises(ValueError, match="context_length=16"):
+        model(torch.empty(1, 17, dtype=torch.long, device="meta"))

@@ -103,7 +103,8 @@ def text_to_token_ids(text, tokenizer):
     luego llega al modelo, el modelo explica que la entrada está vacía.
     """
     if not isinstance(text, str):
-        raise TypeError(f"text debe ser una cadena de texto, no {type(text).__name__}.")
+        hint = "; para varios textos, convierte cada uno por separado" if isinstance(text, (list, tuple)) else ""
+        raise TypeError(f"text debe ser una cadena de texto, no {type(text).__name__}{hint}.")
     check_tokenizer(tokenizer)
     encoded = tokenizer.encode(text, allowed_special={"<|endoftext|>"})
     # dtype explícito: torch.tensor([]) sería float32, y los ids son enteros aunque no haya ninguno

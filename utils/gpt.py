@@ -4,9 +4,41 @@
 import torch
 import torch.nn as nn
 
-from utils.attention import MultiHeadAttention
+from utils.attention import MultiHeadAttention, check_sequence_input
 from utils.config import check_config
 from utils.layers import FeedForward, LayerNorm
+
+BLOCK_KEYS = ("emb_dim", "context_length", "n_heads", "drop_rate", "qkv_bias")  # las que lee TransformerBlock
+
+
+def check_cfg_argument(name, cfg, unpacked, needed=()):
+    """Comprueba que name recibió la configuración como un diccionario, no repartida: name(**cfg).
+
+    Parámetros:
+        name: "GPTModel" o "TransformerBlock", para el mensaje.
+        cfg: lo que llegó como configuración.
+        unpacked: los argumentos con nombre que llegaron además (vacío si todo va bien).
+        needed: claves que deben estar en cfg (los valores los comprueba check_config o cada pieza).
+
+    Devuelve:
+        nada; lanza TypeError en español.
+    """
+    if unpacked:
+        raise TypeError(
+            f"{name} recibe la configuración entera, como un solo diccionario: {name}(cfg), "
+            f"no {name}(**cfg). Ha recibido los argumentos sueltos {', '.join(unpacked)}."
+        )
+    if not isinstance(cfg, dict):
+        raise TypeError(
+            f"La configuración debe ser un diccionario como GPT_CONFIG_124M, no {type(cfg).__name__}: "
+            f"{name}(GPT_CONFIG_124M)."
+        )
+    missing = [key for key in needed if key not in cfg]
+    if missing:
+        raise ValueError(
+            f"A la configuración le faltan las claves {missing}; "
+            f"parte de GPT_CONFIG_124M y cambia solo lo que necesites: {{**GPT_CONFIG_124M, ...}}."
+        )
 
 
 class TransformerBlock(nn.Module):
@@ -19,9 +51,11 @@ class TransformerBlock(nn.Module):
         entrada (batch, num_tokens, emb_dim) -> salida con la misma forma.
     """
 
-    def __init__(self, cfg):
+    def __init__(self, cfg=None, **unpacked):
         super().__init__()
-        check_config(cfg)
+        # la configuración se valida entera una vez, en GPTModel; usado suelto, el bloque solo mira que
+        # estén las claves, y cada pieza (MultiHeadAttention, LayerNorm...) comprueba sus valores
+        check_cfg_argument("TransformerBlock", cfg, unpacked, needed=BLOCK_KEYS)
         self.att = MultiHeadAttention(
             d_in=cfg["emb_dim"],
             d_out=cfg["emb_dim"],
@@ -36,6 +70,8 @@ class TransformerBlock(nn.Module):
         self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
 
     def forward(self, x):
+        emb_dim, context_length = self.norm1.scale.shape[0], self.att.mask.shape[0]
+        check_sequence_input(x, emb_dim, context_length, "TransformerBlock")
         shortcut = x
         x = self.norm1(x)  # pre-LayerNorm: se normaliza antes de cada subcapa
         x = self.att(x)
@@ -86,6 +122,8 @@ def check_token_ids(in_idx, vocab_size, context_length):
             f"La entrada tiene {num_tokens} tokens y el modelo admite como máximo context_length="
             f"{context_length}; recórtala, por ejemplo con in_idx[:, -{context_length}:]."
         )
+    if in_idx.is_meta:
+        return  # un tensor en el dispositivo meta solo tiene forma y tipo, no valores que mirar
     low, high = int(in_idx.min()), int(in_idx.max())
     if low < 0 or high >= vocab_size:
         bad = low if low < 0 else high
@@ -105,9 +143,10 @@ class GPTModel(nn.Module):
         entrada (batch, num_tokens) de ids -> logits (batch, num_tokens, vocab_size).
     """
 
-    def __init__(self, cfg):
+    def __init__(self, cfg=None, **unpacked):
         super().__init__()
-        check_config(cfg)
+        check_cfg_argument("GPTModel", cfg, unpacked)
+        check_config(cfg)  # la única validación de la configuración: aquí entra
         self.cfg = cfg
         self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
         self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
