@@ -14,19 +14,13 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 
+from utils import weights
 from utils.attention import MultiHeadAttention
 from utils.gpt import GPTModel
 from utils.hub import GPT2_REPOS, SAFETENSORS_FILENAME, check_gpt2_size, download_gpt2_safetensors
-from utils.weights import (
-    GPT2_PUBLISHED_CONFIGS,
-    check_hf_shapes,
-    check_qkv_bias,
-    gpt_config_from_hf,
-    hf_to_gpt_state_dict,
-)
 
 # Tamaño -> (repositorio del Hub, configuración de GPTModel con sesgo en consulta, clave y valor).
-GPT2_PRETRAINED = {size: (GPT2_REPOS[size], cfg) for size, cfg in GPT2_PUBLISHED_CONFIGS.items()}
+GPT2_PRETRAINED = {size: (GPT2_REPOS[size], cfg) for size, cfg in weights.GPT2_PUBLISHED_CONFIGS.items()}
 
 # Extensiones de ficheros pickle de PyTorch, que no abrimos.
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
@@ -74,7 +68,7 @@ def config_from_hf_folder(folder):
     if not config_file.is_file():
         return None
     try:
-        return gpt_config_from_hf(json.loads(config_file.read_text(encoding="utf-8")))
+        return weights.gpt_config_from_hf(json.loads(config_file.read_text(encoding="utf-8")))
     except ValueError as err:
         raise ValueError(f"{config_file}: {err}") from None
 
@@ -87,12 +81,12 @@ def read_gpt2_safetensors(path, cfg):
         cfg: configuración de GPTModel que deben cumplir los pesos.
 
     Devuelve:
-        diccionario {nombre de Hugging Face: tensor}, listo para hf_to_gpt_state_dict.
+        diccionario {nombre de Hugging Face: tensor}, listo para weights.hf_to_gpt_state_dict.
     """
     try:
         with safe_open(str(path), framework="pt") as f:  # solo lee la cabecera: nombres y formas
             shapes = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
-        check_hf_shapes(shapes, cfg)
+        weights.check_hf_shapes(shapes, cfg)
         return load_file(str(path))
     except SafetensorError as err:
         raise ValueError(
@@ -124,16 +118,16 @@ def load_pretrained_gpt2(size=None, path=None, cfg=None, cache_dir=None, timeout
         cfg = config_from_hf_folder(file.parent)
     if cfg is None:
         cfg = GPT2_PRETRAINED[size or "124M"][1]
-    check_qkv_bias(cfg)
+    weights.check_qkv_bias(cfg)
     hf_tensors = read_gpt2_safetensors(file, cfg)  # comprueba nombres y formas antes de reservar nada más
     with torch.device("meta"):  # sin datos: ni memoria ni tiempo para unos pesos aleatorios que se descartarían
         model = GPTModel(cfg)
-    weights = hf_to_gpt_state_dict(hf_tensors, cfg)
+    state_dict = weights.hf_to_gpt_state_dict(hf_tensors, cfg)  # nuestros nombres y formas
     del hf_tensors  # libera la copia leída del fichero antes de seguir
     # Las máscaras causales no se leen del fichero: las crea MultiHeadAttention, igual que en GPTModel(cfg).
     mask = MultiHeadAttention(1, 1, cfg["context_length"], dropout=0.0, num_heads=1).mask
     for name in model.state_dict():
         if name.endswith(".mask"):
-            weights[name] = mask.clone()
-    model.load_state_dict(weights, assign=True)  # estricto: cada parámetro y buffer recibe su tensor
+            state_dict[name] = mask.clone()
+    model.load_state_dict(state_dict, assign=True)  # estricto: cada parámetro y buffer recibe su tensor
     return model.eval()

@@ -1,4 +1,18 @@
-"""Comprobaciones de las preguntas y los ejercicios del curso (common.py: las piezas que comparten)."""
+"""Comprobaciones de las preguntas y los ejercicios del curso: dicen si una respuesta está bien y, si no, hacia
+dónde mirar, sin enseñar la solución.
 
-from utils.exercises.nb8 import *  # noqa: F401,F403 - transitorio: el notebook 8 importa utils.exercises
-from utils.exercises.nb8 import CHECK_CFG  # noqa: F401
+Cada pregunta tiene una función `evaluate_*` que devuelve un `Verdict`; el notebook lo imprime con
+`show(...)`, de common.py. Dónde está cada comprobación:
+
+- common.py: lo que comparten todas (Verdict, show, leer números escritos de varias formas...).
+- lesson1.py … lesson7.py: las preguntas «¿Lo has entendido?» del final de cada lección.
+- Notebook 8 (8_ejercicios.ipynb), un fichero por ejercicio:
+    - ex1_params.py: 1 · parámetros de la red feed-forward frente a la atención.
+    - ex2_sizes.py: 2 · parámetros y memoria de GPT-2 medium, large y XL.
+    - ex3_dropout.py: 3 · una tasa de dropout para cada sitio.
+    - ex4_post_ln.py: 4 · LayerNorm antes o después (post-LN) y su comparación con pre-LN.
+    - ex5_gelu.py: 5 · GELU exacta frente a la aproximada.
+    - ex6_no_pos.py: 6 · un modelo sin embeddings de posición y las permutaciones.
+    - ex7_attention_shapes.py: 7 · la forma de los pesos de atención.
+    - ex8_top_k.py: 8 · el filtro top-k para generar texto.
+"""

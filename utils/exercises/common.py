@@ -5,6 +5,7 @@ Cada pregunta tiene una función `evaluate_*` que devuelve un `Verdict` (lo usan
 lo muestra con `show`.
 """
 
+import copy
 import inspect
 import math
 import re
@@ -123,3 +124,56 @@ def as_bool(value):
         if text in ("no", "false", "falso", "n"):
             return False
     raise NotANumber(f"{value!r}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Piezas de las comprobaciones que reciben una clase (un modelo o un bloque escrito por quien aprende)
+# ---------------------------------------------------------------------------------------------------
+
+def build_seeded(model_class, cfg, seed=123):
+    """Crea model_class(cfg) con una semilla fija y una copia de cfg (la respuesta no puede cambiar la nuestra).
+
+    Parámetros:
+        model_class: la clase (o función) que recibe cfg.
+        cfg: configuración del modelo.
+        seed: semilla de torch antes de crear el modelo.
+    """
+    torch.manual_seed(seed)
+    return model_class(copy.deepcopy(cfg))
+
+
+def class_answer_problem(answer, what):
+    """Devuelve el Verdict que toca si la respuesta no es una clase que reciba cfg (o None si lo es).
+
+    Parámetros:
+        answer: lo que pasó quien aprende (debería ser una clase, p. ej. GPTModelDropout).
+        what: qué se espera, para el mensaje (p. ej. "del modelo").
+    """
+    if answer is None:
+        return unanswered()
+    if isinstance(answer, torch.nn.Module):  # el error típico: pasar MiClase(cfg) en lugar de MiClase
+        return wrong(f"Has pasado {type(answer).__name__}(...) ya creado; pasa la clase {what} sin crearla, "
+                     f"sin paréntesis: {type(answer).__name__}.")
+    if not callable(answer):
+        return wrong(f"Se espera la clase {what} (algo que reciba cfg), y he recibido {type(answer).__name__}.")
+    return None
+
+
+def diagnose_count(value, expected, mistakes, what):
+    """Devuelve None si value == expected; si no, una pista en español (sin el valor correcto).
+
+    Parámetros:
+        value: el recuento de quien aprende (entero).
+        expected: el recuento correcto.
+        mistakes: {recuento equivocado típico: pista que lo explica}.
+        what: qué se cuenta, para el mensaje (p. ej. "ff").
+    """
+    if value == expected:
+        return None
+    if value in mistakes:
+        return f"{what}: {mistakes[value]}"
+    if close(value, expected) and value % 1000 == 0:  # parece redondeado: 4.72e6, 406_000_000...
+        return f"{what}: estás muy cerca, pero buscamos el número exacto, no una aproximación."
+    if value < expected:
+        return f"{what}: te faltan parámetros; recorre todas las capas del módulo, con pesos y sesgos."
+    return f"{what}: te sobran parámetros; cuenta solo los de ese módulo y solo los parámetros (no los buffers)."
