@@ -1,0 +1,98 @@
+"""Pruebas de las preguntas «¿Lo has entendido?» de los notebooks 5, 6 y 7: aceptan las formas razonables de
+la respuesta correcta, reconocen los errores típicos y nunca muestran la solución."""
+
+import pytest
+import torch
+
+from utils.exercises import lesson5, lesson6, lesson7
+from utils.exercises.common import UNANSWERED_MESSAGE
+
+
+def _status(verdict):
+    return verdict.status
+
+
+def test_respuestas_esperadas_salen_del_codigo():
+    """Los valores correctos se calculan con el código del curso y son los que se esperan a mano."""
+    assert lesson5.head_dim() == 768 // 16 == 48
+    assert lesson5.nonzero_weights() == 6 * 7 // 2 == 21
+    assert f"{lesson6.float32_mib():.2f}" == "381.47"
+    assert lesson6.tying_counts() == (163_009_536, 124_412_160)
+    assert lesson7.kept_by_top_p() == 2  # 0,5 no llega a 0,7; 0,5 + 0,3 sí
+    assert lesson7.flatter_temperature() == 10.0
+
+
+CASES = [
+    (lesson5.evaluate_head_dim, [48, 48.0, "48", torch.tensor(48)], [64, 768, 16, 12288, "cuarenta"]),
+    (lesson5.evaluate_nonzero_weights, [21, "21", torch.tensor(21)], [36, 15, 6, 42, "veintiuno"]),
+    (lesson5.evaluate_heads_change_params, [False, "no", "No."], [True, "sí", "si", "quizá"]),
+    (lesson6.evaluate_float32_mib, [381.47, "381,47", "381.5", 381.4697265625, "381,47 MiB"],
+     [400, 95.37, 0.3725, 3051.76, 190.73, "mucho"]),
+    (lesson6.evaluate_tying_savings, [38_597_376, "38 597 376", "38.597.376", "38,597,376"],
+     [77_194_752, 38_647_633, 124_412_160, 786_432, 50257, 38_600_000]),
+    (lesson7.evaluate_top_p_count, [2, "2"], [1, 3, 4, 0]),
+    (lesson7.evaluate_flatter_temperature, [10, 10.0, "10"], [0.1, "0,1", 1, "alta"]),
+    (lesson7.evaluate_top_k_one_is_greedy, [True, "sí", "si", "Sí."], [False, "no", "depende"]),
+]
+
+
+@pytest.mark.parametrize("evaluate, right, wrong_answers", CASES, ids=[c[0].__name__ for c in CASES])
+def test_acepta_respuestas_correctas_y_rechaza_errores(evaluate, right, wrong_answers):
+    """Cada forma razonable de la respuesta correcta se acepta; cada error, no."""
+    for answer in right:
+        assert _status(evaluate(answer)) == "correct", answer
+    for answer in wrong_answers:
+        assert _status(evaluate(answer)) == "wrong", answer
+
+
+@pytest.mark.parametrize("evaluate", [c[0] for c in CASES], ids=[c[0].__name__ for c in CASES])
+def test_sin_respuesta_pide_responder(evaluate):
+    """None (la celda tal como viene) da el mensaje de «todavía no has respondido»."""
+    verdict = evaluate(None)
+    assert verdict.status == "unanswered" and verdict.message == UNANSWERED_MESSAGE
+
+
+@pytest.mark.parametrize("evaluate, answer, hint", [
+    (lesson5.evaluate_head_dim, 64, "12 cabezas"),
+    (lesson5.evaluate_head_dim, 768, "toda la proyección"),
+    (lesson5.evaluate_nonzero_weights, 36, "sin máscara"),
+    (lesson5.evaluate_nonzero_weights, 15, "diagonal"),
+    (lesson6.evaluate_float32_mib, 400, "un millón"),
+    (lesson6.evaluate_float32_mib, 95.37, "4 bytes"),
+    (lesson6.evaluate_float32_mib, 0.3725, "GiB"),
+    (lesson6.evaluate_tying_savings, 77_194_752, "queda una"),
+    (lesson6.evaluate_tying_savings, 38_647_633, "no tiene sesgo"),
+    (lesson6.evaluate_tying_savings, 124_412_160, "total que queda"),
+    (lesson7.evaluate_top_p_count, 1, "aún no llega"),
+    (lesson7.evaluate_top_p_count, 3, "te sobra un token"),
+    (lesson7.evaluate_flatter_temperature, 0.1, "número pequeño"),
+])
+def test_nombra_el_error_tipico(evaluate, answer, hint):
+    """Los errores típicos reciben una pista que los nombra."""
+    verdict = evaluate(answer)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("evaluate, answer, solution", [
+    (lesson5.evaluate_head_dim, 64, "48"),
+    (lesson5.evaluate_nonzero_weights, 36, "21"),
+    (lesson6.evaluate_float32_mib, 400, "381"),
+    (lesson6.evaluate_tying_savings, 77_194_752, "38"),
+    (lesson7.evaluate_top_p_count, 3, "2"),
+])
+def test_no_muestra_la_solucion(evaluate, answer, solution):
+    """Un mensaje de error no contiene la respuesta correcta."""
+    assert solution not in evaluate(answer).message
+
+
+def test_las_comprobaciones_siguen_al_codigo(monkeypatch):
+    """Si el filtro top-p conservara un token más, la respuesta «correcta» cambiaría: se calcula, no se copia."""
+    real = lesson7.top_p_filter
+
+    def keeps_one_more(logits, p):
+        out = real(logits, p)
+        out[torch.isneginf(out).nonzero()[0]] = 0.0
+        return out
+
+    monkeypatch.setattr(lesson7, "top_p_filter", keeps_one_more)
+    assert lesson7.evaluate_top_p_count(3).status == "correct"
