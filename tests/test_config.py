@@ -114,5 +114,6 @@ def test_qkv_bias_no_booleano(value):
 
 def test_emb_dim_no_divisible_entre_n_heads():
     """emb_dim no divisible entre n_heads da el error con el múltiplo siguiente como sugerencia."""
-    with pytest.raises(ValueError, match=r"emb_dim \(770\) debe ser divisible entre n_heads \(12\); prueba emb_dim=780"):
+    message = r"emb_dim \(770\) debe ser divisible entre n_heads \(12\); prueba emb_dim=780"
+    with pytest.raises(ValueError, match=message):
         check_config({**GPT_CONFIG_124M, "emb_dim": 770})

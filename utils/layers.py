@@ -1,8 +1,28 @@
 # utils/layers.py
 """Piezas de cada bloque transformer: normalización de capa, GELU y red feed-forward."""
 
+from numbers import Integral
+
 import torch
 import torch.nn as nn
+
+
+def check_last_dim(x, expected, layer):
+    """Comprueba que x es un tensor cuya última dimensión mide expected, o lanza un error en español.
+
+    Parámetros:
+        x: la entrada de la capa.
+        expected: el tamaño que debe tener la última dimensión (emb_dim).
+        layer: nombre de la capa para el mensaje, p. ej. "LayerNorm(768)".
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{layer} espera un tensor de forma (batch, num_tokens, {expected}), "
+                        f"no {type(x).__name__}; conviértelo con torch.tensor(...).")
+    if x.dim() == 0 or x.shape[-1] != expected:
+        # sin esta comprobación, una última dimensión de 1 se extendería por difusión sin avisar
+        raise ValueError(f"{layer} espera una entrada cuya última dimensión mida {expected}, como "
+                         f"(batch, num_tokens, {expected}), y ha recibido la forma {tuple(x.shape)}. "
+                         f"Revisa la forma de la entrada o crea la capa para el tamaño que tiene.")
 
 
 class LayerNorm(nn.Module):
@@ -17,11 +37,16 @@ class LayerNorm(nn.Module):
 
     def __init__(self, emb_dim):
         super().__init__()
+        if isinstance(emb_dim, bool) or not isinstance(emb_dim, Integral) or emb_dim <= 0:
+            hint = "; si tienes la configuración, usa LayerNorm(cfg['emb_dim'])" if isinstance(emb_dim, dict) else ""
+            raise ValueError(f"LayerNorm recibe el tamaño del embedding, un entero positivo como 768, "
+                             f"y ha recibido {emb_dim!r}{hint}.")
         self.eps = 1e-5  # evita dividir entre cero si la varianza es nula
         self.scale = nn.Parameter(torch.ones(emb_dim))
         self.shift = nn.Parameter(torch.zeros(emb_dim))
 
     def forward(self, x):
+        check_last_dim(x, self.scale.shape[0], f"LayerNorm({self.scale.shape[0]})")
         mean = x.mean(dim=-1, keepdim=True)
         # varianza sesgada (divide entre n), como la LayerNorm de GPT-2 y de PyTorch
         var = x.var(dim=-1, keepdim=True, unbiased=False)
@@ -54,6 +79,9 @@ class FeedForward(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
+        if not isinstance(cfg, dict) or "emb_dim" not in cfg:
+            raise TypeError(f"FeedForward recibe la configuración (un diccionario con la clave 'emb_dim', "
+                            f"como GPT_CONFIG_124M), no {cfg!r}: usa FeedForward(GPT_CONFIG_124M).")
         self.layers = nn.Sequential(
             nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
             GELU(),
@@ -61,4 +89,6 @@ class FeedForward(nn.Module):
         )
 
     def forward(self, x):
+        emb_dim = self.layers[0].in_features
+        check_last_dim(x, emb_dim, f"FeedForward (emb_dim={emb_dim})")
         return self.layers(x)
