@@ -4,7 +4,7 @@ from matplotlib.patches import Rectangle
 
 from tools.figures import COLORS, EDGE, arrow, box, new_figure
 
-PROMPT = ["Every", "effort", "moves", "you"]
+PROMPT = ["Hello", ",", "␣I", "␣am"]  # "Hello, I am", el texto de partida del notebook (␣ = espacio)
 
 
 def _grid(ax, x0, y0, title, cached):

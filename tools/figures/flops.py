@@ -1,6 +1,6 @@
 """Figuras del extra de FLOPs y memoria: dónde se hacen las multiplicaciones de un bloque."""
 
-from tools.figures import COLORS, arrow, box, new_figure
+from tools.figures import COLORS, arrow, box, new_figure, num
 
 E, T, V = 768, 1024, 50257  # GPT-2 de 124M con el contexto completo
 
@@ -36,16 +36,16 @@ def flops_bloque():
         counted = flops > 0
         color = "#222222" if counted else "#999999"
         ax.text(6.1, y + h / 2, formula, ha="center", va="center", fontsize=11, color=color)
-        ax.text(8.6, y + h / 2, f"{flops / 1e6:.2f}".replace(".", ",") if counted else "—", ha="center", va="center",
+        ax.text(8.6, y + h / 2, num(flops / 1e6, 2) if counted else "—", ha="center", va="center",
                 fontsize=11, color=color)
     total = sum(f for *_, f in PASOS_BLOQUE)
     y = top - len(PASOS_BLOQUE) * step + 0.1
     ax.plot([5.2, 9.6], [y + 0.45, y + 0.45], color="#444444", lw=1)
     ax.text(6.1, y + 0.15, "24·E² + 4·T·E", ha="center", va="center", fontsize=11,
             color=COLORS["destacado"], fontweight="bold")
-    ax.text(8.6, y + 0.15, f"{total / 1e6:.2f}".replace(".", ","), ha="center", va="center", fontsize=11,
+    ax.text(8.6, y + 0.15, num(total / 1e6, 2), ha="center", va="center", fontsize=11,
             color=COLORS["destacado"], fontweight="bold")
-    head = f"{2 * V * E / 1e6:.1f}".replace(".", ",")
+    head = num(2 * V * E / 1e6, 1)
     ax.text(x, y - 0.55, f"Más la capa de salida: 2·V·E = {head} millones por token, una vez por modelo.\n"
             "«No cuenta»: FlopCounterMode solo cuenta multiplicaciones de matrices (2·m·n·k).",
             ha="left", va="center", fontsize=10, color="#555555", style="italic")

@@ -3,23 +3,7 @@
 from matplotlib.colors import hsv_to_rgb, rgb_to_hsv, to_rgb
 from matplotlib.patches import FancyBboxPatch
 
-from tools.figures import COLORS, EDGE, arrow, box, new_figure
-
-
-def _highlight(ax, x, y, w, h, label=None, fontsize=10):
-    """Rodea una caja con el borde de «destacado» y, si se pide, pone una etiqueta encima."""
-    ax.add_patch(FancyBboxPatch((x - 0.06, y - 0.06), w + 0.12, h + 0.12,
-                                boxstyle="round,pad=0.02,rounding_size=0.1", facecolor="none",
-                                edgecolor=COLORS["destacado"], linewidth=3))
-    if label:
-        ax.text(x + w / 2, y + h + 0.12, label, ha="center", va="bottom", fontsize=fontsize,
-                color=COLORS["destacado"], fontweight="bold")
-
-
-def _frame(ax, x, y, w, h, kind="bloque"):
-    """Dibuja un marco redondeado sin texto para agrupar cajas (kind=None: fondo blanco)."""
-    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.15",
-                                facecolor=COLORS[kind] if kind else "white", edgecolor=EDGE, linewidth=1.2))
+from tools.figures import COLORS, EDGE, arrow, box, frame, new_figure, num, outline, transformer_block
 
 
 def _vector(ax, x, y, values, cell=0.22, kind="embedding"):
@@ -46,13 +30,13 @@ def etapas_llm():
     col_w, gap, x0 = 3.2, 0.55, 0.2
     for s, (title, steps) in enumerate(stages):
         x = x0 + s * (col_w + gap)
-        _frame(ax, x, 0.7, col_w, 3.8, kind=None)
+        frame(ax, x, 0.7, col_w, 3.8, kind=None)
         ax.text(x + col_w / 2, 4.15, title, ha="center", va="center", fontsize=13, fontweight="bold")
         for k, step in enumerate(steps):
             y = 3.05 - k * 1.1
             box(ax, x + 0.25, y, col_w - 0.5, 0.8, step, kind="texto", fontsize=11)
             if s == 0 and k == 2:
-                _highlight(ax, x + 0.25, y, col_w - 0.5, 0.8)
+                outline(ax, x + 0.25, y, col_w - 0.5, 0.8)
                 ax.text(x + col_w / 2, 0.3, "este curso (notebooks 1-8)", ha="center", va="center",
                         fontsize=11, color=COLORS["destacado"], fontweight="bold")
         if s < len(stages) - 1:
@@ -82,63 +66,37 @@ def arquitectura_gpt():
     arrow(ax, (cx, 1.97), (cx, 2.3))
     box(ax, x, 2.3, w, h, "dropout", kind="dropout")
     note(2.3 + h / 2, "nb 1 (drop_emb)")
-    arrow(ax, (cx, 2.3 + h), (cx, 3.45))
 
-    # Bloque transformer, con sus dos atajos.
-    by, bh = 3.3, 6.3
-    _frame(ax, x - 0.5, by, w + 1.0, bh)
-    ax.text(x - 0.35, by + bh - 0.3, "bloque transformer", ha="left", va="center", fontsize=12,
+    # Bloque transformer, con sus dos atajos: el mismo dibujo que en los notebooks 2 a 5.
+    by = 2.3 + h + 0.13
+    boxes, top = transformer_block(ax, cx, 2.3 + h, width=w - 0.9, box_h=0.5, gap=0.3, lead=0.6, fontsize=11,
+                                   shortcut_x=x - 0.1, shortcut_label=False)
+    bh = top - by - 0.1
+    frame(ax, x - 0.5, by, w + 1.0, bh)
+    ax.text(x + w + 0.2, by + bh / 2, "bloque transformer", rotation=90, ha="center", va="center", fontsize=12,
             fontweight="bold")
-    ax.text(x + w + 0.35, by + bh - 0.3, "× n_layers (12)", ha="right", va="center", fontsize=12,
+    ax.text(x + w + 0.35, by + bh - 0.25, "× 12", ha="right", va="center", fontsize=12,
             fontweight="bold", color=COLORS["destacado"])
-    note(by + bh - 0.3, "nb 5")
-    inner = [
-        ("LayerNorm 1", "norma", "nb 2"),
-        ("atención multicabeza", "atencion", "utils/attention.py"),
-        ("dropout", "dropout", ""),
-        ("LayerNorm 2", "norma", "nb 2"),
-        ("red feed-forward (GELU)", "feedforward", "nb 3"),
-        ("dropout", "dropout", ""),
-    ]
-    iw, ih = w - 0.9, 0.5
-    ix = cx - iw / 2
-    ys = [3.75, 4.55, 5.35, 6.65, 7.45, 8.25]
-    plus_ys = (6.05, 8.95)
-    for (label, kind, where), y in zip(inner, ys, strict=True):
-        box(ax, ix, y, iw, ih, label, kind=kind, fontsize=11)
-        if where:
-            note(y + ih / 2, where)
-    for a, b in zip(ys[:2], ys[1:3], strict=True):
-        arrow(ax, (cx, a + ih), (cx, b))
-    for a, b in zip(ys[3:5], ys[4:6], strict=True):
-        arrow(ax, (cx, a + ih), (cx, b))
-    for p, last, first in ((plus_ys[0], ys[2], 3.45), (plus_ys[1], ys[5], plus_ys[0] + 0.2)):
-        arrow(ax, (cx, last + ih), (cx, p - 0.2))
-        ax.add_patch(FancyBboxPatch((cx - 0.2, p - 0.2), 0.4, 0.4, boxstyle="circle,pad=0",
-                                    facecolor="white", edgecolor=EDGE, linewidth=1.2))
-        ax.text(cx, p, "+", ha="center", va="center", fontsize=14, fontweight="bold")
-        # el atajo: rodea las subcapas por la derecha y se suma en el círculo
-        sx = ix + iw + 0.3
-        ax.plot([cx, sx, sx], [first + 0.05, first + 0.05, p], color=COLORS["destacado"], lw=2)
-        arrow(ax, (sx, p), (cx + 0.2, p), color=COLORS["destacado"], lw=2)
-    ax.text(ix + iw + 0.38, 4.9, "atajo", rotation=90, ha="left", va="center", fontsize=10.5,
-            color=COLORS["destacado"])
-    ax.text(ix + iw + 0.38, 7.5, "atajo", rotation=90, ha="left", va="center", fontsize=10.5,
-            color=COLORS["destacado"])
-    note(6.05, "nb 4 (atajos)")
-    arrow(ax, (cx, 3.45), (cx, ys[0]))
-    arrow(ax, (cx, plus_ys[0] + 0.2), (cx, ys[3]))
-    arrow(ax, (cx, plus_ys[1] + 0.2), (cx, 9.9))
+    note(by + bh - 0.25, "nb 5 (n_layers = 12)")
+    for attr, where in [("norm1", "nb 2"), ("att", "nb 5 (atención)"), ("norm2", "nb 2"), ("ff", "nb 3 (GELU)")]:
+        for _, y, _, hh in boxes[attr]:
+            note(y + hh / 2, where)
+    _, y, _, hh = boxes["drop_shortcut"][0]
+    note((y + hh + boxes["norm2"][0][1]) / 2, "nb 4 (atajos)")  # la primera suma
 
     # Salida.
-    box(ax, x, 9.9, w, h, "LayerNorm final", kind="norma")
-    note(9.9 + h / 2, "nb 2 (final_norm)")
-    arrow(ax, (cx, 9.9 + h), (cx, 10.8))
-    box(ax, x, 10.8, w, h, "capa de salida (Linear)", kind="salida")
-    note(10.8 + h / 2, "nb 1 (out_head)")
-    arrow(ax, (cx, 10.8 + h), (cx, 11.7))
-    box(ax, x, 11.7, w, h, "logits  (batch, num_tokens, vocab_size)", kind="salida", fontsize=10.5)
-    note(11.7 + h / 2, "nb 6: modelo completo\nnb 7: logits → texto")
+    y = top + 0.3
+    arrow(ax, (cx, top), (cx, y))
+    box(ax, x, y, w, h, "LayerNorm final", kind="norma")
+    note(y + h / 2, "nb 2 (final_norm)")
+    arrow(ax, (cx, y + h), (cx, y + 0.9))
+    box(ax, x, y + 0.9, w, h, "capa de salida (Linear)", kind="salida")
+    note(y + 0.9 + h / 2, "nb 1 (out_head)")
+    arrow(ax, (cx, y + 0.9 + h), (cx, y + 1.8))
+    box(ax, x, y + 1.8, w, h, "logits  (batch, num_tokens, vocab_size)", kind="salida", fontsize=10.5)
+    note(y + 1.8 + h / 2, "nb 6: modelo completo\nnb 7: logits → texto")
+    ax.set_ylim(0, y + 1.8 + h + 0.1)
+    fig.set_size_inches(9.0, y + 1.8 + h + 0.1)  # 1 unidad = 1 pulgada, como en new_figure
     return fig
 
 
@@ -174,7 +132,7 @@ def flujo_texto_logits():
         arrow(ax, (mid, rows["emb"] - 0.3), (mid, rows["modelo"] + 0.7))
         arrow(ax, (mid, rows["modelo"]), (mid, rows["logits"] + 0.95))
         _vector(ax, c + (cw - 6 * 0.22) / 2, rows["logits"] + 0.6, [v * -0.8 for v in values], kind="salida")
-        ax.text(mid, rows["logits"] + 0.3, "50 257 números", ha="center", va="center", fontsize=9,
+        ax.text(mid, rows["logits"] + 0.3, f"{num(50257)} números", ha="center", va="center", fontsize=9,
                 color="#555555")
     row_label(rows["tokens"] + 0.3, "tokens", "tokenizador BPE de GPT-2")
     row_label(rows["ids"] + 0.3, "ids de tokens", "un entero por token")
@@ -182,7 +140,7 @@ def flujo_texto_logits():
     row_label(rows["modelo"] + 0.35, "modelo GPT", "12 bloques transformer")
     row_label(rows["logits"] + 0.7, "logits", "una puntuación por\ntoken del vocabulario")
     box(ax, span_x, rows["modelo"], span_w, 0.7, "modelo GPT", kind="bloque", fontsize=13, bold=True)
-    ax.text(span_x + span_w / 2, 0.45, "forma de la salida con un lote de 2 textos: (2, 4, 50257)",
+    ax.text(span_x + span_w / 2, 0.45, f"forma de la salida con un lote de 2 textos: (2, 4, {num(50257)})",
             ha="center", va="center", fontsize=10.5, style="italic")
     return fig
 

@@ -6,14 +6,8 @@ import torch.nn as nn
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
-from tools.figures import COLORS, DPI, EDGE, arrow, box, new_figure
-from tools.figures.nb2 import draw_transformer_block
+from tools.figures import COLORS, DPI, EDGE, arrow, box, new_figure, num, transformer_block_figure
 from utils.layers import GELU
-
-
-def _es(value, spec=".2f"):
-    """Escribe un número como en español: coma decimal y signo menos tipográfico (-0.17 -> −0,17)."""
-    return format(value, spec).replace(".", ",").replace("-", "\u2212")
 
 
 def _value_and_derivative(activation, x):
@@ -44,12 +38,12 @@ def gelu_vs_relu():
         ax.grid(alpha=0.3)
         ax.legend(fontsize=12)
         ax.tick_params(labelsize=11)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _es(v, "g")))  # coma decimal, signo menos
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _es(v, "g")))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v)))  # coma decimal, signo menos
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v)))
     # El mínimo de GELU, donde se ve que deja pasar algo de los valores negativos
     y, _ = _value_and_derivative(GELU(), x)
     i = int(torch.argmin(y))
-    label = f"mínimo ≈ {_es(y[i].item())}\nen x ≈ {_es(x[i].item())}"
+    label = f"mínimo ≈ {num(y[i].item(), 2)}\nen x ≈ {num(x[i].item(), 2)}"
     axes[0].annotate(label, xy=(x[i].item(), y[i].item()),
                      xytext=(-2.9, 1.3), fontsize=11, arrowprops={"arrowstyle": "->", "color": EDGE})
     fig.tight_layout()
@@ -90,7 +84,7 @@ def feed_forward():
 
 def feed_forward_en_bloque():
     """Bloque transformer con su red feed-forward resaltada."""
-    return draw_transformer_block({"feedforward"})
+    return transformer_block_figure({"feedforward"})
 
 
 FIGURES = {

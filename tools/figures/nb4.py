@@ -1,11 +1,11 @@
 """Figuras del notebook 4: las conexiones de atajo dentro del bloque transformer."""
 
-from tools.figures.nb2 import draw_transformer_block
+from tools.figures import transformer_block_figure
 
 
 def atajos_en_bloque():
     """Bloque transformer con sus dos conexiones de atajo (y las sumas) resaltadas."""
-    return draw_transformer_block({"atajo"})
+    return transformer_block_figure({"atajo"})
 
 
 FIGURES = {

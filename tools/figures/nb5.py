@@ -1,20 +1,6 @@
-"""Figuras del notebook 5: la atención multicabeza causal y el bloque transformer."""
+"""Figuras del notebook 5: la atención multicabeza causal, las formas de sus tensores y el bloque transformer."""
 
-from matplotlib.patches import Circle, FancyBboxPatch
-
-from tools.figures import COLORS, EDGE, arrow, box, new_figure
-
-
-def _suma(ax, x, y, r=0.22):
-    """Dibuja el círculo con «+» que representa la suma de una conexión de atajo."""
-    ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor=EDGE, linewidth=1.4, zorder=3))
-    ax.text(x, y, "+", ha="center", va="center", fontsize=15, fontweight="bold", zorder=4)
-
-
-def _marco(ax, x, y, w, h, kind="bloque"):
-    """Dibuja un marco redondeado de fondo, detrás de las cajas."""
-    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.15",
-                                facecolor=COLORS[kind], edgecolor=EDGE, linewidth=1.2, zorder=0))
+from tools.figures import COLORS, arrow, box, frame, new_figure, transformer_block_figure
 
 
 def atencion_multicabeza():
@@ -35,7 +21,7 @@ def atencion_multicabeza():
     for _, x in proj:
         arrow(ax, (x + 1.4, 2.2), (x + 1.4, 2.8))
     # cabezas
-    _marco(ax, 0.2, 4.05, 9.2, 2.05, kind="texto")
+    frame(ax, 0.2, 4.05, 9.2, 2.05, kind="texto")
     heads = [("cabeza 1", 0.4), ("cabeza 2", 3.35), ("cabeza num_heads", 6.55)]
     for name, x in heads:
         box(ax, x, 4.25, 2.65, 1.65,
@@ -56,53 +42,70 @@ def atencion_multicabeza():
 
 
 def bloque_transformer():
-    """Devuelve la figura del bloque transformer de GPT-2: pre-LayerNorm, dos subcapas y dos atajos."""
-    fig, ax = new_figure(8.0, 9.8)
-    fig.set_size_inches(9.2, 11.27)  # misma proporción, más píxeles: queda por encima de 700 px de ancho
-    cx, w, h = 4.4, 3.8, 0.62
-    x0 = cx - w / 2
-    _marco(ax, 0.2, 0.95, 7.6, 7.95)
-    ax.text(0.4, 8.6, "bloque transformer", fontsize=11.5, fontweight="bold", va="center")
-    ax.text(7.6, 8.6, "× n_layers (12 en GPT-2)", fontsize=10.5, ha="right", va="center")
+    """Devuelve la figura del bloque transformer de GPT-2 con el nombre de cada atributo de TransformerBlock."""
+    return transformer_block_figure(names=True)
 
-    ax.text(cx, 0.35, "entrada  (batch, num_tokens, emb_dim)", ha="center", va="center", fontsize=11)
-    steps = [
-        (1.45, "LayerNorm  ·  norm1", "norma"),
-        (2.45, "atención multicabeza causal  ·  att", "atencion"),
-        (3.45, "dropout  ·  drop_shortcut", "dropout"),
-        (5.0, "LayerNorm  ·  norm2", "norma"),
-        (6.0, "feed-forward con GELU  ·  ff", "feedforward"),
-        (7.0, "dropout  ·  drop_shortcut", "dropout"),
-    ]
-    for y, text, kind in steps:
-        box(ax, x0, y, w, h, text, kind, fontsize=10.5)
-    plus1, plus2 = 4.45, 8.0
-    _suma(ax, cx, plus1)
-    _suma(ax, cx, plus2)
 
-    # camino principal
-    arrow(ax, (cx, 0.6), (cx, 1.45))
-    for a, b in [(1.45, 2.45), (2.45, 3.45), (5.0, 6.0), (6.0, 7.0)]:
-        arrow(ax, (cx, a + h), (cx, b))
-    arrow(ax, (cx, 3.45 + h), (cx, plus1 - 0.22))
-    arrow(ax, (cx, plus1 + 0.22), (cx, 5.0))
-    arrow(ax, (cx, 7.0 + h), (cx, plus2 - 0.22))
-    arrow(ax, (cx, plus2 + 0.22), (cx, 9.6))
-    ax.text(cx + 0.15, 9.35, "salida  (misma forma)", ha="left", va="center", fontsize=11)
+# El ejemplo del notebook 5: un lote de 2 copias de «Your journey starts with one step», d_in = 3,
+# MultiHeadAttention(d_in=3, d_out=2, context_length=6, dropout=0.0, num_heads=2).
+EJEMPLO = {"b": 2, "num_tokens": 6, "d_in": 3, "d_out": 2, "num_heads": 2, "head_dim": 1}
 
-    # atajos: copian la entrada de cada subcapa y la suman a su salida
-    color = COLORS["destacado"]
-    for start, end in [(1.15, plus1), (plus1 + 0.35, plus2)]:
-        ax.plot([cx, 1.0, 1.0], [start, start, end], color=color, linewidth=2.2, zorder=1)
-        arrow(ax, (1.0, end), (cx - 0.22, end), color=color, lw=2.2)
-        ax.text(0.55, (start + end) / 2, "atajo", rotation=90, ha="left", va="center", fontsize=10.5,
-                color=color, fontweight="bold")
-    ax.text(cx + 0.35, plus1, "x = x + atajo", ha="left", va="center", fontsize=10)
-    ax.text(cx + 0.35, plus2, "x = x + atajo", ha="left", va="center", fontsize=10)
+# (código, qué hace, forma con nombres, tipo de caja)
+PASOS_FORMAS = [
+    ("x", "entrada", "(b, num_tokens, d_in)", "embedding"),
+    ("W_query(x), W_key(x), W_value(x)", "consultas, claves y valores", "(b, num_tokens, d_out)", "atencion"),
+    (".view(b, num_tokens, num_heads, head_dim)", "parte d_out en cabezas", "(b, num_tokens, num_heads, head_dim)",
+     "texto"),
+    (".transpose(1, 2)", "las cabezas pasan delante", "(b, num_heads, num_tokens, head_dim)", "texto"),
+    ("queries @ keys.transpose(2, 3)", "puntuaciones: una matriz por cabeza", "(b, num_heads, num_tokens, num_tokens)",
+     "atencion"),
+    (".masked_fill_(mask_bool, -inf)", "máscara causal: sin mirar al futuro", "(b, num_heads, num_tokens, num_tokens)",
+     "atencion"),
+    ("softmax(attn_scores / √head_dim, dim=-1)", "pesos de atención (cada fila suma 1)",
+     "(b, num_heads, num_tokens, num_tokens)", "atencion"),
+    ("attn_weights @ values", "vectores de contexto de cada cabeza", "(b, num_heads, num_tokens, head_dim)",
+     "atencion"),
+    (".transpose(1, 2)", "los tokens vuelven delante", "(b, num_tokens, num_heads, head_dim)", "texto"),
+    (".contiguous().view(b, num_tokens, d_out)", "concatena las cabezas", "(b, num_tokens, d_out)", "texto"),
+    ("out_proj(context_vec)", "mezcla las cabezas", "(b, num_tokens, d_out)", "atencion"),
+]
+
+
+def forma_con_numeros(forma, sizes=EJEMPLO):
+    """Sustituye los nombres de una forma por los tamaños del ejemplo: "(b, num_tokens, d_in)" -> "(2, 6, 3)"."""
+    names = [name.strip() for name in forma.strip("()").split(",")]
+    return "(" + ", ".join(str(sizes[name]) for name in names) + ")"
+
+
+def formas_atencion():
+    """Las formas de los tensores dentro de MultiHeadAttention, con los tamaños del ejemplo del notebook 5."""
+    fig, ax = new_figure(10.2, 10.4)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=1)  # 1 unidad = 1 pulgada = 100 px
+    x_code, w_code, h, step, top = 0.1, 4.3, 0.55, 0.82, 9.0
+    ax.text(0.1, 10.1, "Las formas dentro de MultiHeadAttention", ha="left", va="center", fontsize=14,
+            fontweight="bold")
+    ax.text(0.1, 9.75, "ejemplo del notebook: b = 2, num_tokens = 6, d_in = 3, d_out = 2, num_heads = 2, "
+            "head_dim = d_out / num_heads = 1", ha="left", va="center", fontsize=10.5, color="#555555")
+    ax.text(x_code + w_code + 0.3, top + 0.35, "forma", ha="left", va="bottom", fontsize=11, fontweight="bold")
+    ax.text(10.0, top + 0.35, "en el ejemplo", ha="right", va="bottom", fontsize=11, fontweight="bold")
+    for k, (code, what, forma, kind) in enumerate(PASOS_FORMAS):
+        y = top - k * step
+        box(ax, x_code, y - h, w_code, h, code, kind, fontsize=9.5)
+        if k:
+            arrow(ax, (x_code + w_code / 2, y + step - h), (x_code + w_code / 2, y))
+        ax.text(x_code + w_code + 0.3, y - h / 2 + 0.12, forma, ha="left", va="center", fontsize=10.5)
+        ax.text(x_code + w_code + 0.3, y - h / 2 - 0.17, what, ha="left", va="center", fontsize=9.5,
+                color="#555555", style="italic")
+        ax.text(10.0, y - h / 2 + 0.12, forma_con_numeros(forma), ha="right", va="center", fontsize=11,
+                fontweight="bold", color=COLORS["destacado"] if "num_heads" in forma else "#222222")
+    ax.text(0.1, top - len(PASOS_FORMAS) * step - 0.1, "En naranja, las formas con una dimensión de cabezas: "
+            "cada cabeza trabaja por su cuenta hasta que view las concatena.", ha="left", va="center",
+            fontsize=10, style="italic", color="#555555")
     return fig
 
 
 FIGURES = {
     "5_atencion_multicabeza.png": atencion_multicabeza,
     "5_bloque_transformer.png": bloque_transformer,
+    "5_formas_atencion.png": formas_atencion,
 }

@@ -1,8 +1,8 @@
 """Figura del notebook 6: el modelo GPT completo montado con sus piezas."""
 
-from matplotlib.patches import Circle, FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch
 
-from tools.figures import COLORS, EDGE, arrow, box, new_figure
+from tools.figures import COLORS, EDGE, arrow, box, new_figure, num, plus
 
 
 def modelo_gpt():
@@ -19,15 +19,14 @@ def modelo_gpt():
     forma(0.55, "(batch, num_tokens)")
 
     # embeddings de token y de posición, que se suman
-    box(ax, 0.2, 1.5, 3.5, 0.9, "embedding de token\ntok_emb  (50 257 × 768)", "embedding", fontsize=10.5)
+    box(ax, 0.2, 1.5, 3.5, 0.9, f"embedding de token\ntok_emb  ({num(50257)} × 768)", "embedding", fontsize=10.5)
     box(ax, 4.1, 1.5, 3.5, 0.9, "embedding de posición\npos_emb  (1024 × 768)", "embedding", fontsize=10.5)
     arrow(ax, (cx - 0.4, 0.9), (1.95, 1.5))
     ax.text(5.85, 1.2, "posiciones 0, 1, …, num_tokens − 1", ha="center", va="center", fontsize=9.5,
             color="#555555")
     arrow(ax, (5.85, 1.32), (5.85, 1.5))
     plus_y = 2.95
-    ax.add_patch(Circle((cx, plus_y), 0.22, facecolor="white", edgecolor=EDGE, linewidth=1.4, zorder=3))
-    ax.text(cx, plus_y, "+", ha="center", va="center", fontsize=15, fontweight="bold", zorder=4)
+    plus(ax, cx, plus_y)
     arrow(ax, (1.95, 2.4), (cx - 0.2, plus_y - 0.1))
     arrow(ax, (5.85, 2.4), (cx + 0.2, plus_y - 0.1))
     forma(plus_y, "(batch, num_tokens, 768)")
@@ -52,11 +51,11 @@ def modelo_gpt():
 
     box(ax, x0, 6.95, w, h, "LayerNorm final  ·  final_norm", "norma")
     arrow(ax, (cx, 6.49), (cx, 6.95))
-    box(ax, x0, 8.05, w, h, "capa de salida  ·  out_head  (768 → 50 257)", "salida", fontsize=10.5)
+    box(ax, x0, 8.05, w, h, f"capa de salida  ·  out_head  (768 → {num(50257)})", "salida", fontsize=10.5)
     arrow(ax, (cx, 6.95 + h), (cx, 8.05))
     box(ax, x0, 9.2, w, h, "logits: una puntuación por token del vocabulario", "salida", fontsize=10)
     arrow(ax, (cx, 8.05 + h), (cx, 9.2))
-    forma(9.55, "(batch, num_tokens, 50257)")
+    forma(9.55, f"(batch, num_tokens, {num(50257)})")
     return fig
 
 

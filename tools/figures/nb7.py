@@ -1,6 +1,6 @@
 """Figura del notebook 7: el bucle de generación voraz de texto."""
 
-from tools.figures import COLORS, arrow, box, new_figure
+from tools.figures import COLORS, arrow, box, new_figure, num
 
 
 def bucle_generacion():
@@ -12,7 +12,7 @@ def bucle_generacion():
     box(ax, 0.2, top, 2.1, h, "ids del texto\n[15496, 11, 314, 716]\n«Hello, I am»", "texto", fontsize=fs)
     box(ax, 2.75, top, 2.1, h, "recortar a los\núltimos context_size\nids", "texto", fontsize=fs)
     box(ax, 5.3, top, 1.7, h, "GPTModel", "bloque", fontsize=11, bold=True)
-    box(ax, 7.45, top, 2.35, h, "logits de la\núltima posición\n(batch, 50257)", "salida", fontsize=fs)
+    box(ax, 7.45, top, 2.35, h, f"logits de la\núltima posición\n(batch, {num(50257)})", "salida", fontsize=fs)
     arrow(ax, (2.3, top + h / 2), (2.75, top + h / 2))
     arrow(ax, (4.85, top + h / 2), (5.3, top + h / 2))
     arrow(ax, (7.0, top + h / 2), (7.45, top + h / 2))

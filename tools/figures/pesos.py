@@ -1,10 +1,12 @@
 """Figuras del extra de pesos preentrenados: de los nombres de Hugging Face a los de GPTModel."""
 
-from tools.figures import COLORS, arrow, box, new_figure
+from tools.figures import COLORS, arrow, box, new_figure, num
+
+_WTE = f"({num(50257)}, 768)"  # forma de la tabla de embeddings de tokens
 
 # (nombre en Hugging Face, forma, nuestro nombre, forma, tipo de componente, transformación)
 FILAS_MAPEO = [
-    ("wte.weight", "(50257, 768)", "tok_emb.weight", "(50257, 768)", "embedding", "igual"),
+    ("wte.weight", _WTE, "tok_emb.weight", _WTE, "embedding", "igual"),
     ("wpe.weight", "(1024, 768)", "pos_emb.weight", "(1024, 768)", "embedding", "igual"),
     ("h.i.ln_1.weight / .bias", "(768,)", "trf_blocks[i].norm1.scale / .shift", "(768,)", "norma", "igual"),
     ("h.i.attn.c_attn.weight", "(768, 2304)", "att.W_query / W_key / W_value", "3 × (768, 768)", "atencion",
@@ -14,7 +16,7 @@ FILAS_MAPEO = [
     ("h.i.mlp.c_fc.weight", "(768, 3072)", "ff.layers[0].weight", "(3072, 768)", "feedforward", "se traspone"),
     ("h.i.mlp.c_proj.weight", "(3072, 768)", "ff.layers[2].weight", "(768, 3072)", "feedforward", "se traspone"),
     ("ln_f.weight / .bias", "(768,)", "final_norm.scale / .shift", "(768,)", "norma", "igual"),
-    ("wte.weight (compartida)", "(50257, 768)", "out_head.weight", "(50257, 768)", "salida", "la misma matriz"),
+    ("wte.weight (compartida)", _WTE, "out_head.weight", _WTE, "salida", "la misma matriz"),
 ]
 
 
