@@ -80,9 +80,9 @@ def training_flops(cfg, num_tokens, batch_size=1):
 def count_flops(cfg, num_tokens, batch_size=1, device="meta", backward=False):
     """Mide con FlopCounterMode los FLOPs de GPTModel(cfg) sobre una entrada de num_tokens tokens.
 
-    En el dispositivo "meta" los tensores no tienen datos: se conocen las formas y las
-    operaciones, pero no se calcula nada. Por eso medir incluso el GPT-2 de 1558M cuesta
-    alrededor de un segundo.
+    Ejecuta la pasada hacia delante del propio GPTModel. En el dispositivo "meta" los tensores no
+    tienen datos: se conocen las formas y las operaciones, pero no se calcula nada. Por eso medir
+    incluso el GPT-2 de 1558M cuesta alrededor de un segundo.
 
     Parámetros:
         cfg: configuración como GPT_CONFIG_124M.
@@ -99,12 +99,7 @@ def count_flops(cfg, num_tokens, batch_size=1, device="meta", backward=False):
         in_idx = torch.zeros(batch_size, num_tokens, dtype=torch.long)
     counter = FlopCounterMode(display=False)
     with counter:
-        # Los mismos pasos que GPTModel.forward, sin check_token_ids, que lee los valores de in_idx
-        # (en "meta" no existen).
-        x = model.tok_emb(in_idx) + model.pos_emb(torch.arange(num_tokens, device=device))
-        x = model.drop_emb(x)
-        x = model.trf_blocks(x)
-        logits = model.out_head(model.final_norm(x))
+        logits = model(in_idx)  # en "meta", GPTModel comprueba la forma de in_idx, pero no sus valores
         if backward:
             logits.sum().backward()
     by_op = {str(op).removeprefix("aten."): n for op, n in counter.get_flop_counts()["Global"].items()}

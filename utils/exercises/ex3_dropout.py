@@ -101,7 +101,7 @@ def evaluate_separate_dropout(model_class):
         if problems:
             return wrong(f"Con la configuración {label}: " + " ".join(problems))
 
-    # Cada dropout debe usarse en forward: los contamos con ganchos (hooks).
+    # Cada dropout debe usarse en forward: los contamos con hooks.
     model = build_seeded(model_class, configs[1][1]).eval()
     calls = {"emb": 0, "attn": 0, "shortcut": 0}
     handles = []

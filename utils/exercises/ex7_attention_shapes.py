@@ -1,6 +1,6 @@
 """Ejercicio 7 del notebook 8: la forma de los pesos de atención y cuántos calcula el modelo en una pasada.
 
-Las respuestas se comparan con lo que mide un bloque de verdad: un gancho (hook) en el dropout de la
+Las respuestas se comparan con lo que mide un bloque de verdad: un hook en el dropout de la
 atención, que recibe los pesos de atención, anota su forma. El bloque se crea en el dispositivo meta,
 sin memoria, así que la medida con la configuración de 124M es instantánea.
 """
