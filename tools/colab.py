@@ -168,7 +168,6 @@ def stamp_notebook(nb, nb_relpath, repo_url=None, branch=None):
         cells.insert(1, setup)
     _set_source(setup, setup_cell_source(repo_url, branch))
     setup["outputs"] = []  # en local no muestra nada; así nbval no espera una salida de otra versión
-    setup["execution_count"] = None
     metadata = setup.setdefault("metadata", {})
     metadata.update(SETUP_METADATA)
     tags = [tag for tag in metadata.pop("tags", []) if tag != "nbval-ignore-output"]  # no imprime nada
