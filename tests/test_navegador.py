@@ -1,16 +1,24 @@
-"""Prueba en un navegador real: JupyterLab (en español) abre y ejecuta cada notebook sin errores.
+"""Prueba en un navegador real: lo que hace un alumno con `python curso.py`, notebook a notebook.
 
-Arranca JupyterLab con la misma orden que `python curso.py` (curso.lab_command) sobre una copia del
-repositorio, abre cada notebook en Chromium sin ventana (Playwright con el Chromium de Debian, nunca uno
-descargado), ejecuta todas sus celdas y falla si alguna salida es un error (salvo en las celdas con la
-etiqueta raises-exception), si una imagen no carga o si el kernel muere. Deja una captura por notebook
-en capturas/ y los tiempos en capturas/tiempos.tsv.
+Sobre una copia del repositorio (la prueba nunca escribe en el de verdad), ejecuta `python curso.py` tal
+cual (más un puerto libre, un token y --no-browser) y, con Chromium sin ventana (Playwright con el Chromium
+de Debian, nunca uno descargado, y sin más red que 127.0.0.1), para cada notebook de notebooks/:
 
+1. lo abre: cada figura (<img>) se ha cargado (naturalWidth > 0) y abrirlo no lo marca como modificado;
+2. pulsa «Run > Ejecutar todas las celdas» en la barra de menús: todas las celdas se ejecutan, ninguna salida es un
+   error, el kernel no muere, y las imágenes de las salidas cargan;
+3. en los notebooks con exploradores (ipywidgets con la clase explorador-muestreo o explorador-atencion),
+   mueve un deslizador de cada uno y comprueba que su salida cambia;
+4. cierra la pestaña descartando los cambios: el fichero sigue idéntico byte a byte.
+
+Deja una captura por notebook en capturas/ (ignorada por git) y los tiempos en capturas/tiempos.tsv.
 Sin Chromium o sin playwright se salta; en CI (CI=true), .ci/run los instala, así que allí falla.
 """
 
 import json
 import os
+import platform
+import re
 import secrets
 import shutil
 import socket
@@ -22,9 +30,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-import curso
-from utils.colab import BADGE_IMAGE, notebook_paths
+from conftest import NOTEBOOKS, notebook_id
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURAS = ROOT / "capturas"
@@ -43,13 +49,18 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 ARRANQUE_S = 180  # JupyterLab en 2 núcleos compartidos puede tardar en arrancar
-EJECUCION_S = 600  # por notebook; cada uno debería tardar menos de un minuto
+EJECUCION_S = 900  # por notebook: cada uno tarda menos de un minuto, el de entrenamiento unos minutos
+EXPLORADOR_S = 120  # lo que puede tardar la salida de un explorador en cambiar tras mover un deslizador
 IMAGENES_S = 60
+EXPLORADORES = ("explorador-muestreo", "explorador-atencion")
+NOTEBOOK_ENTRENAMIENTO = "notebooks/9_entrenar_gpt.ipynb"
+BADGE_HOST = "colab.research.google.com"  # el botón «Abrir en Colab», la única imagen de internet
 
-# Ajustes de usuario solo para la prueba: todas las celdas en el DOM (para poder mirar cada imagen)
-# y sin autoguardado (la copia no se toca, pero así nada escribe ficheros durante la prueba).
+# Ajustes de usuario solo para la prueba. El autoguardado, activo para el alumno, guarda cada 2 minutos lo
+# que haya cambiado: tras «Run All», las salidas nuevas (es lo que debe hacer con su trabajo). Aquí se
+# desactiva para comprobar que nada más escribe el fichero; lo que el autoguardado sí guardaría sin que el
+# alumno toque nada, un notebook modificado con solo abrirlo, se comprueba directamente (model.dirty).
 AJUSTES_PRUEBA = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 
@@ -63,10 +74,12 @@ def _puerto_libre():
 
 
 def _copia_del_repositorio(destino):
-    """Copia lo que usan los notebooks: la prueba nunca escribe en el repositorio de verdad."""
-    ignorar = shutil.ignore_patterns(".git", ".venv", "venv", "capturas", "colab", "__pycache__",
-                                     ".ipynb_checkpoints", ".pytest_cache", ".ruff_cache", "*.egg-info")
+    """Copia lo que usan los notebooks y curso.py; .venv es un enlace al entorno que ejecuta las pruebas."""
+    ignorar = shutil.ignore_patterns(".git", ".venv", "venv", ".cache", "capturas", "colab", "__pycache__",
+                                     ".ipynb_checkpoints", ".pytest_cache", ".ruff_cache", "*.egg-info",
+                                     "resultados", "gpt2-124M")
     shutil.copytree(ROOT, destino, ignore=ignorar, symlinks=True)
+    (destino / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     return destino
 
 
@@ -75,47 +88,54 @@ def _get(url, timeout=5):
         return response.status, response.read()
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory, missing_tool):
-    """Un JupyterLab en 127.0.0.1 (puerto libre, token) sobre una copia del repositorio; lo para al final.
-
-    Sin Chromium o sin playwright, se salta en la máquina de un alumno y falla en CI (missing_tool)."""
+def _entorno_listo(missing_tool):
+    """Salta (o falla en CI) si falta Chromium, playwright o un .venv al día con el que arrancar curso.py."""
     if not Path(CHROMIUM).exists():
         missing_tool(f"No está Chromium en {CHROMIUM}: instálalo con apt-get install chromium.")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         missing_tool("Falta el paquete playwright: pip install -r requirements.txt.")
+    stamp = Path(sys.prefix) / ".requirements-instalados"
+    requisitos = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != requisitos:
+        missing_tool("La prueba del navegador arranca python curso.py con el entorno de las pruebas, y este no es "
+                     "un .venv al día de curso.py: ejecútala con python curso.py pruebas.")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, missing_tool):
+    """Ejecuta python curso.py en una copia del repositorio, como el alumno; lo para al final."""
+    _entorno_listo(missing_tool)
     tmp = tmp_path_factory.mktemp("navegador")
     copia = _copia_del_repositorio(tmp / "curso")
     for nombre, ajustes in AJUSTES_PRUEBA.items():
         fichero = tmp / "ajustes" / nombre
         fichero.parent.mkdir(parents=True, exist_ok=True)
         fichero.write_text(json.dumps(ajustes), encoding="utf-8")
-    env = {**os.environ}
-    env.pop("MPLBACKEND", None)  # en JupyterLab las figuras van en línea, como para el alumno
+    # El entorno de quien prueba, sin lo que las pruebas ponen (curso.py pone su caché del tokenizador) y sin
+    # la configuración personal de Jupyter.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR", "MPLBACKEND")}
     env.update({
         "JUPYTERLAB_SETTINGS_DIR": str(tmp / "ajustes"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "espacios"),
         "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),  # nada de la configuración personal de quien prueba
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
     })
     port, token = _puerto_libre(), secrets.token_hex(16)
-    command = curso.lab_command(
-        copia, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, para dar órdenes y leer el modelo
-    )
-    command[0] = sys.executable  # el mismo Python que ejecuta las pruebas
-    log_path = tmp / "jupyterlab.log"
+    command = [sys.executable, str(copia / "curso.py"), "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp, para leer el modelo del notebook
+    log_path = tmp / "curso.log"
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=copia, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         limite = time.monotonic() + ARRANQUE_S
         while True:
             if server.poll() is not None:
-                pytest.fail(f"JupyterLab terminó al arrancar:\n{log_path.read_text(errors='replace')[-3000:]}")
+                pytest.fail(f"python curso.py terminó al arrancar:\n{log_path.read_text(errors='replace')[-3000:]}")
             try:
                 if _get(f"{base}/api/status?token={token}")[0] == 200:
                     break
@@ -148,28 +168,36 @@ def browser(lab):
             chromium.close()
 
 
-def _pagina(browser, lab, ruta):
+def _pagina(browser, lab, ruta=""):
+    """Abre JupyterLab en una pestaña nueva (por la dirección de inicio si ruta está vacía) y espera a que cargue."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="es-ES")
     page.set_default_timeout(ARRANQUE_S * 1000)
-    page.goto(f"{lab['base']}/lab/{ruta}?reset&token={lab['token']}")
+    destino = f"/lab/tree/{ruta}?reset&" if ruta else "/?"
+    page.goto(f"{lab['base']}{destino}token={lab['token']}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.restored !== undefined")
     page.evaluate("() => window.jupyterapp.restored.then(() => true)")
     return page
 
 
-def test_jupyterlab_abre_en_espanol(lab, browser):
-    """Con la configuración de curso.py, los menús de JupyterLab salen en español (Archivo, Editar...)."""
-    page = _pagina(browser, lab, "tree/notebooks")
+def test_curso_abre_la_carpeta_notebooks_en_español(lab, browser):
+    """La dirección que imprime python curso.py abre JupyterLab con los menús en español y el explorador de
+    ficheros en notebooks/, con el primer notebook a la vista."""
+    assert "/lab/tree/notebooks?token=" in lab["log"].read_text(errors="replace")  # la dirección que se imprime
+    page = _pagina(browser, lab)
     try:
-        page.wait_for_selector(".jp-DirListing-item")  # el explorador de ficheros ya muestra notebooks/
+        assert page.url.split("?")[0] == f"{lab['base']}/lab/tree/notebooks"
+        page.wait_for_selector(".jp-DirListing-item")
         page.wait_for_function(
             "() => [...document.querySelectorAll('#jp-menu-panel .lm-MenuBar-itemLabel')]"
             ".some(e => e.textContent === 'Archivo')", timeout=60_000)
         menus = page.eval_on_selector_all("#jp-menu-panel .lm-MenuBar-itemLabel", "els => els.map(e => e.textContent)")
+        ficheros = page.eval_on_selector_all(".jp-DirListing-item .jp-DirListing-itemText",
+                                             "els => els.map(e => e.textContent)")
         CAPTURAS.mkdir(exist_ok=True)
         page.screenshot(path=str(CAPTURAS / "jupyterlab_en_espanol.png"))
     finally:
         page.close()
+    assert Path(NOTEBOOKS[0]).name in ficheros, ficheros
     # El paquete de idioma fijado aún no traduce «Run» ni «Tabs» en el contexto de menú de JupyterLab 4.6.
     for menu in ("Archivo", "Editar", "Ver", "Kernel", "Configuración", "Ayuda"):
         assert menu in menus, f"Falta el menú {menu!r}; la barra de menús dice {menus}"
@@ -177,149 +205,331 @@ def test_jupyterlab_abre_en_espanol(lab, browser):
     assert not en_ingles, f"Menús aún en inglés: {en_ingles}"
 
 
-# JavaScript que espera al notebook abierto y a su kernel en reposo.
-_NOTEBOOK_LISTO = """(ruta) => {
-    const panel = window.jupyterapp.shell.currentWidget;
+# ----------------------------------------------------------------------------- JavaScript de la prueba
+
+_PANEL = "window.jupyterapp.shell.currentWidget"
+
+# El notebook abierto y su kernel en reposo.
+_NOTEBOOK_LISTO = f"""(ruta) => {{
+    const panel = {_PANEL};
     if (!panel || !panel.context || panel.context.path !== ruta || !panel.context.isReady) return false;
     const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
     return Boolean(kernel) && kernel.status === 'idle';
-}"""
+}}"""
 
-# Ejecuta todas las celdas (Ejecutar > Ejecutar todas las celdas) con un kernel recién arrancado y
-# apunta cada estado del kernel, para saber después si murió o se reinició.
-_EJECUTAR_TODO = """() => {
-    const app = window.jupyterapp;
-    const panel = app.shell.currentWidget;
-    window.__estados = [];
-    panel.sessionContext.statusChanged.connect((_, estado) => window.__estados.push(estado));
-    window.__fin = undefined;
-    app.commands.execute('notebook:run-all-cells').then(
-        (ok) => { window.__fin = {ok: ok}; },
-        (err) => { window.__fin = {ok: false, error: String(err)}; });
-}"""
+# ¿Modificado nada más abrirlo? Y los metadatos del modelo, para explicar por qué.
+_ESTADO_AL_ABRIR = f"""() => {{
+    const panel = {_PANEL};
+    return {{dirty: panel.model.dirty, metadata: panel.model.toJSON().metadata}};
+}}"""
 
-_TERMINADO = """() => {
-    if (window.__fin === undefined) return false;
-    const panel = window.jupyterapp.shell.currentWidget;
+# Apunta lo que pasa en el kernel: peticiones de ejecución, respuestas (y cuántas con error) y estados.
+_ESCUCHAR_KERNEL = f"""() => {{
+    const panel = {_PANEL};
+    const kernel = panel.sessionContext.session.kernel;
+    const c = window.__kernel = {{pedidas: 0, respuestas: 0, errores: 0, abortadas: 0, estados: []}};
+    kernel.anyMessage.connect((_, args) => {{
+        const tipo = args.msg.header.msg_type;
+        if (args.direction === 'send' && tipo === 'execute_request') c.pedidas++;
+        if (args.direction === 'recv' && tipo === 'execute_reply') {{
+            c.respuestas++;
+            if (args.msg.content.status === 'error') c.errores++;
+            if (args.msg.content.status === 'aborted') c.abortadas++;
+        }}
+    }});
+    panel.sessionContext.statusChanged.connect((_, estado) => c.estados.push(estado));
+}}"""
+
+# Fin de «Run All»: todas las celdas con código pedidas (o un error, que para la ejecución), todas
+# respondidas, el kernel en reposo y ninguna celda en cola ([*]). Con el kernel muerto, también termina.
+_FIN_DE_EJECUCION = f"""() => {{
+    const c = window.__kernel;
+    const panel = {_PANEL};
     const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-    return !kernel || kernel.status !== 'busy';
-}"""
+    if (!kernel || c.estados.some(e => ['dead', 'restarting', 'autorestarting'].includes(e))) return 'kernel';
+    const conCodigo = panel.content.widgets.filter(
+        w => w.model.type === 'code' && w.model.sharedModel.getSource().trim() !== '').length;
+    const enCola = [...panel.content.node.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
+    return c.pedidas > 0 && c.respuestas === c.pedidas && kernel.status === 'idle' && !enCola
+        && (c.pedidas >= conCodigo || c.errores + c.abortadas > 0) ? 'fin' : false;
+}}"""
 
-_RESULTADO = """() => {
-    const panel = window.jupyterapp.shell.currentWidget;
+_RESULTADO = f"""() => {{
+    const panel = {_PANEL};
     const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-    return {
-        fin: window.__fin,
-        estados: window.__estados,
-        estado_final: kernel ? kernel.status : 'sin kernel',
-        notebook: panel.context.model.toJSON(),
-    };
-}"""
+    const conCodigo = panel.content.widgets.filter(
+        w => w.model.type === 'code' && w.model.sharedModel.getSource().trim() !== '').length;
+    return {{kernel: window.__kernel, con_codigo: conCodigo, estado_final: kernel ? kernel.status : 'sin kernel',
+             notebook: panel.model.toJSON()}};
+}}"""
 
-# Imágenes del notebook (markdown y salidas): true cuando todas han terminado de cargar (bien o mal).
-_IMAGENES_CARGADAS = """() => {
-    const nodo = window.jupyterapp.shell.currentWidget.content.node;
-    return [...nodo.querySelectorAll('img')].every(img => img.complete && img.getAttribute('src'));
-}"""
+# Cada <img> del notebook (figuras del markdown y gráficas de las salidas): la lleva a la vista, como al leer,
+# espera a que termine de cargar (bien o mal) y dice si cargó.
+_IMAGENES = f"""async () => {{
+    const nodo = {_PANEL}.content.node;
+    const imagenes = [...nodo.querySelectorAll('img')];
+    for (const img of imagenes) {{
+        img.scrollIntoView({{block: 'center'}});
+        if (!img.complete) {{
+            await new Promise(listo => {{
+                img.addEventListener('load', listo, {{once: true}});
+                img.addEventListener('error', listo, {{once: true}});
+                setTimeout(listo, 15000);
+            }});
+        }}
+    }}
+    return imagenes.map(img => ({{
+        src: img.currentSrc || img.src || '', atributo: img.getAttribute('src') || '',
+        alt: (img.getAttribute('alt') || '').slice(0, 60), markdown: Boolean(img.closest('.jp-MarkdownCell')),
+        cargada: img.complete && img.naturalWidth > 0,
+    }}));
+}}"""
 
-_IMAGENES_ROTAS = """(badge) => {
-    const nodo = window.jupyterapp.shell.currentWidget.content.node;
-    return [...nodo.querySelectorAll('img')]
-        .filter(img => img.getAttribute('src') !== badge)  // el botón de Colab viene de internet
-        .filter(img => !img.complete || img.naturalWidth === 0)
-        .map(img => (img.getAttribute('alt') || '').slice(0, 60) + ' <- '
-                    + (img.getAttribute('src') || '').slice(0, 120));
-}"""
+# Cuántas imágenes de markdown tienen ya su dirección resuelta (JupyterLab la pone de forma asíncrona).
+_IMAGENES_MARKDOWN_RESUELTAS = f"""(esperadas) => {{
+    const imgs = [...{_PANEL}.content.node.querySelectorAll('.jp-MarkdownCell img')];
+    return imgs.length >= esperadas && imgs.every(img => /^(https?:|data:|blob:)/.test(img.src || ''));
+}}"""
+
+# Lo que muestra un explorador sin sus deslizadores (cuyo número cambia al moverlos).
+_SALIDA_EXPLORADOR = f"""(clase) => {{
+    const nodo = {_PANEL}.content.node.querySelector('.' + clase);
+    if (!nodo) return null;
+    const copia = nodo.cloneNode(true);
+    copia.querySelectorAll('.widget-slider, .widget-readout').forEach(e => e.remove());
+    return copia.innerHTML;
+}}"""
 
 
-def _errores(notebook):
-    """Devuelve una descripción de cada salida de error inesperada y de cada celda que no llegó a ejecutarse."""
-    problemas = []
-    for i, cell in enumerate(notebook["cells"]):
-        if cell["cell_type"] != "code":
+# ----------------------------------------------------------------------------- pasos del alumno
+
+
+def _imagenes_en_markdown(nb):
+    """Cuántas imágenes enlaza el markdown del notebook (<img ...> y ![...](...))."""
+    texto = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    return len(re.findall(r"<img\s", texto)) + len(re.findall(r"!\[[^\]]*\]\(", texto))
+
+
+def _imagenes_rotas(page, lab, solo_salidas=False):
+    """Las imágenes que no cargaron, y las que vienen de fuera que no son el botón de Colab."""
+    rotas = []
+    for img in page.evaluate(_IMAGENES):
+        if solo_salidas and img["markdown"]:
             continue
-        tags = cell.get("metadata", {}).get("tags", [])
-        for output in cell.get("outputs", []):
-            if output["output_type"] == "error" and "raises-exception" not in tags:
-                problemas.append(f"celda {i}: {output['ename']}: {output['evalue']}")
-        if cell.get("execution_count") is None and "".join(cell["source"]).strip():
-            problemas.append(f"celda {i}: no se ejecutó")
+        local = img["src"].startswith((lab["base"], "data:", "blob:"))
+        if not local:
+            if BADGE_HOST not in img["src"]:
+                rotas.append(f"imagen de internet (sin red no se ve): {img['src'][:120]}")
+            continue
+        if not img["cargada"]:
+            donde = "figura" if img["markdown"] else "salida"
+            # JupyterLab reescribe ../imgs/x.png como {base}/files/imgs/x.png?_xsrf=...: se muestra imgs/x.png.
+            ruta = img["src"].removeprefix(f"{lab['base']}/files/").split("?")[0][:120]
+            rotas.append(f"{donde} que no carga: {img['alt']!r} <- {ruta}")
+    return rotas
+
+
+def _ejecutar_todo_desde_el_menu(page):
+    """Pulsa «Run» (o «Ejecutar») en la barra de menús y después «Ejecutar todas las celdas», como el alumno."""
+    for etiqueta in ("Run", "Ejecutar"):
+        menu = page.locator("#jp-menu-panel .lm-MenuBar-item", has_text=re.compile(rf"^{etiqueta}$"))
+        if menu.count():
+            menu.first.click()
+            break
+    else:
+        raise AssertionError("No encuentro el menú Run/Ejecutar en la barra de menús")
+    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()  # «Ejecutar todas las celdas»
+
+
+def _mover_deslizador(page, clase):
+    """Arrastra con el ratón el primer deslizador del explorador (o, si no se mueve, pulsa → con él enfocado)."""
+    explorador = page.locator(f".{clase}").first
+    explorador.scroll_into_view_if_needed()
+    tirador = explorador.locator(".widget-slider .noUi-handle").first
+    lectura = explorador.locator(".widget-slider .widget-readout").first
+    antes = lectura.inner_text() if lectura.count() else None
+    caja = tirador.bounding_box()
+    page.mouse.move(caja["x"] + caja["width"] / 2, caja["y"] + caja["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(caja["x"] + caja["width"] / 2 + 60, caja["y"] + caja["height"] / 2, steps=8)
+    page.mouse.up()
+    if lectura.count() and lectura.inner_text() == antes:
+        tirador.focus()
+        page.keyboard.press("ArrowRight")
+    return antes, lectura.inner_text() if lectura.count() else None
+
+
+def _probar_exploradores(page, clases):
+    """Mueve un deslizador de cada explorador y devuelve los problemas (explorador ausente, salida que no cambia)."""
+    problemas = []
+    for clase in clases:
+        antes = page.evaluate(_SALIDA_EXPLORADOR, clase)
+        if antes is None:
+            problemas.append(f"no aparece el explorador .{clase} (¿ipywidgets sin instalar o sin add_class?)")
+            continue
+        if not page.locator(f".{clase} .widget-slider .noUi-handle").count():
+            problemas.append(f"el explorador .{clase} no tiene ningún deslizador")
+            continue
+        lectura = _mover_deslizador(page, clase)
+        try:
+            page.wait_for_function(f"(args) => ({_SALIDA_EXPLORADOR})(args[0]) !== args[1]",
+                                   arg=[clase, antes], timeout=EXPLORADOR_S * 1000, polling=500)
+        except Exception:  # noqa: BLE001 - se explica justo aquí
+            problemas.append(f"la salida de .{clase} no cambió en {EXPLORADOR_S} s tras mover un deslizador "
+                             f"(valor {lectura[0]} -> {lectura[1]})")
+        errores = page.locator(f".{clase} [data-mime-type='application/vnd.jupyter.stderr']")
+        texto = " ".join(errores.all_inner_texts())
+        if "Error" in texto or "Traceback" in texto:
+            problemas.append(f"el explorador .{clase} muestra un error: {texto[:300]}")
     return problemas
 
 
-NOTEBOOKS = [p.relative_to(ROOT).as_posix() for p in notebook_paths(ROOT)]
+def _cerrar_descartando(page, lab):
+    """Cierra la pestaña del notebook con su aspa y elige «Descartar» (no guardar); apaga después su kernel."""
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
+    dialogo = page.locator(".jp-Dialog")
+    try:
+        dialogo.wait_for(timeout=10_000)
+        dialogo.locator(".jp-Dialog-button.jp-mod-warn").click()  # «Descartar» / «Discard»
+    except Exception:  # noqa: BLE001 - sin cambios no hay diálogo
+        pass
+    page.wait_for_function(f"() => !{_PANEL} || !{_PANEL}.context", timeout=30_000)
+    page.evaluate("""async (token) => {
+        const sesiones = await (await fetch('/api/sessions?token=' + token)).json();
+        for (const s of sesiones) await fetch('/api/sessions/' + s.id + '?token=' + token, {method: 'DELETE'});
+    }""", lab["token"])
 
 
-def _ejecutar_en_navegador(browser, lab, ruta, captura):
-    """Abre el notebook, ejecuta todas sus celdas y devuelve (resultado, imágenes rotas, tiempos en s)."""
+def _cambios_al_abrir(estado, guardado):
+    """Por qué el notebook quedó modificado al abrirlo (None si no lo está, o si solo cambia la versión de Python
+    porque quien prueba tiene otra que quien ejecutó el notebook: eso no se puede evitar desde el fichero)."""
+    if not estado["dirty"]:
+        return None
+    nuevos, viejos = estado["metadata"], guardado.get("metadata", {})
+    distintas = sorted(k for k in set(nuevos) | set(viejos) if nuevos.get(k) != viejos.get(k))
+    version_guardada = viejos.get("language_info", {}).get("version")
+    if distintas == ["language_info"] and version_guardada != platform.python_version():
+        solo_version = {**viejos["language_info"], "version": platform.python_version()}
+        if nuevos["language_info"] == solo_version:
+            return None
+    detalle = "; ".join(f"{k}: guardado {json.dumps(viejos.get(k), sort_keys=True)}, "
+                        f"JupyterLab pone {json.dumps(nuevos.get(k), sort_keys=True)}" for k in distintas)
+    return ("abrirlo lo marca como modificado (el autoguardado lo reescribiría): "
+            + (detalle or "sin cambios en los metadatos") + "; arréglalo con python -m tools.metadatos")
+
+
+def _errores(resultado):
+    """Salidas de error, celdas sin ejecutar y kernel muerto tras «Run All»."""
+    problemas = []
+    muertes = [e for e in resultado["kernel"]["estados"] if e in ("dead", "restarting", "autorestarting")]
+    if muertes:
+        problemas.append(f"el kernel murió o se reinició (estados: {resultado['kernel']['estados']})")
+    if resultado["estado_final"] != "idle":
+        problemas.append(f"el kernel acabó en estado {resultado['estado_final']}")
+    for i, cell in enumerate(resultado["notebook"]["cells"]):
+        for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            if output["output_type"] == "error":
+                problemas.append(f"celda {i}: {output['ename']}: {output['evalue'][:300]}")
+    ejecutadas = resultado["kernel"]["pedidas"] - resultado["kernel"]["abortadas"]
+    if ejecutadas < resultado["con_codigo"]:
+        problemas.append(f"«Run All» solo ejecutó {ejecutadas} de {resultado['con_codigo']} celdas con código")
+    return problemas
+
+
+def _recorrido_del_alumno(browser, lab, ruta, captura):
+    """Abre el notebook, mira sus figuras, lo ejecuta entero desde el menú, prueba sus exploradores y lo cierra
+    sin guardar. Devuelve (problemas, tiempos en s)."""
+    fichero = lab["root"] / ruta
+    guardado = fichero.read_bytes()
+    nb = json.loads(guardado)
+    codigo = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    exploradores = [clase for clase in EXPLORADORES if clase in codigo]
+    problemas = []
     inicio = time.monotonic()
-    page = _pagina(browser, lab, f"tree/{ruta}")
+    page = _pagina(browser, lab, ruta)
     try:
         page.wait_for_function(_NOTEBOOK_LISTO, arg=ruta)
+        page.wait_for_timeout(1500)  # la respuesta kernel_info (language_info) llega justo después
         abierto = time.monotonic()
-        page.evaluate(_EJECUTAR_TODO)
-        page.wait_for_function(_TERMINADO, timeout=EJECUCION_S * 1000, polling=500)
+        cambio = _cambios_al_abrir(page.evaluate(_ESTADO_AL_ABRIR), nb)
+        if cambio:
+            problemas.append(cambio)
+        try:
+            page.wait_for_function(_IMAGENES_MARKDOWN_RESUELTAS, arg=_imagenes_en_markdown(nb),
+                                   timeout=IMAGENES_S * 1000, polling=250)
+        except Exception:  # noqa: BLE001 - las que falten se cuentan aquí
+            problemas.append(f"el markdown enlaza {_imagenes_en_markdown(nb)} imágenes y no todas aparecen")
+        problemas += _imagenes_rotas(page, lab)
+
+        page.evaluate(_ESCUCHAR_KERNEL)
+        _ejecutar_todo_desde_el_menu(page)
+        page.wait_for_function(_FIN_DE_EJECUCION, timeout=EJECUCION_S * 1000, polling=500)
         ejecutado = time.monotonic()
         resultado = page.evaluate(_RESULTADO)
-        try:
-            page.wait_for_function(_IMAGENES_CARGADAS, timeout=IMAGENES_S * 1000, polling=250)
-        except Exception:  # noqa: BLE001 - las que falten se informan justo debajo
-            pass
-        rotas = page.evaluate(_IMAGENES_ROTAS, BADGE_IMAGE)
-        page.evaluate("() => window.jupyterapp.shell.currentWidget.content.scrollToItem(0)")
+        problemas += _errores(resultado)
+        problemas += [f"tras ejecutarlo, {p}" for p in _imagenes_rotas(page, lab, solo_salidas=True)]
+        if exploradores and not resultado["kernel"]["errores"]:
+            problemas += _probar_exploradores(page, exploradores)
+        page.evaluate(f"() => {_PANEL}.content.scrollToItem(0)")
         page.wait_for_timeout(500)
         CAPTURAS.mkdir(exist_ok=True)
         page.screenshot(path=str(captura))
-        page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+        _cerrar_descartando(page, lab)
     finally:
         page.close()
+    if fichero.read_bytes() != guardado:
+        problemas.append("el fichero cambió en el disco al abrirlo, ejecutarlo y cerrarlo sin guardar")
     tiempos = {"abrir": abierto - inicio, "ejecutar": ejecutado - abierto, "total": time.monotonic() - inicio}
-    return resultado, rotas, tiempos
+    return problemas, tiempos
 
 
-def _problemas(resultado, rotas):
-    """Todo lo que hace fallar un notebook: kernel muerto, salidas de error e imágenes rotas."""
-    problemas = []
-    muertes = [e for e in resultado["estados"] if e in ("dead", "restarting", "autorestarting")]
-    if muertes:
-        problemas.append(f"el kernel murió o se reinició (estados: {resultado['estados']})")
-    if resultado["estado_final"] != "idle":
-        problemas.append(f"el kernel acabó en estado {resultado['estado_final']}")
-    problemas += _errores(resultado["notebook"])
-    problemas += [f"imagen que no carga: {imagen}" for imagen in rotas]
-    return problemas
-
-
-@pytest.mark.parametrize("ruta", NOTEBOOKS)
-def test_el_notebook_se_ejecuta_en_el_navegador(lab, browser, ruta):
-    """El notebook se abre en JupyterLab, todas sus celdas se ejecutan sin error, el kernel sigue vivo
-    y cada imagen (figuras del curso y gráficas de las salidas) carga."""
+@pytest.mark.parametrize("ruta", [notebook_id(p) for p in NOTEBOOKS])
+def test_el_alumno_abre_y_ejecuta_el_notebook(lab, browser, ruta):
+    """Al abrirlo cada figura carga y no queda modificado; «Run All» llega al final sin errores ni kernel
+    muerto; sus exploradores responden a los deslizadores; cerrado sin guardar, el fichero no cambia."""
     captura = CAPTURAS / (ruta.replace("/", "__").removesuffix(".ipynb") + ".png")
-    resultado, rotas, tiempos = _ejecutar_en_navegador(browser, lab, ruta, captura)
+    problemas, tiempos = _recorrido_del_alumno(browser, lab, ruta, captura)
     with open(CAPTURAS / "tiempos.tsv", "a", encoding="utf-8") as f:
         f.write(f"{ruta}\t" + "\t".join(f"{k} {v:.1f} s" for k, v in tiempos.items()) + "\n")
-    problemas = _problemas(resultado, rotas)
     assert not problemas, f"{ruta} en el navegador:\n" + "\n".join(problemas)
 
 
-def test_la_prueba_del_navegador_detecta_errores_e_imagenes_rotas(lab, browser):
-    """Control: en un notebook con un error, una imagen inexistente y una celda raises-exception, la
-    prueba señala el error y la imagen, y no la celda que debía fallar (que no detiene la ejecución)."""
+def test_el_notebook_de_entrenamiento_tiene_los_dos_exploradores():
+    """El notebook de entrenamiento crea los dos exploradores que la prueba de arriba mueve (si no los nombrara,
+    esa parte de la prueba no se haría)."""
+    fichero = ROOT / NOTEBOOK_ENTRENAMIENTO
+    if not fichero.exists():
+        pytest.skip(f"{NOTEBOOK_ENTRENAMIENTO} aún no existe; cuando exista, la prueba de arriba mueve sus "
+                    "exploradores")
+    nb = json.loads(fichero.read_text(encoding="utf-8"))
+    codigo = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    for clase in EXPLORADORES:
+        assert clase in codigo, f"{NOTEBOOK_ENTRENAMIENTO} no crea ningún widget con la clase {clase}"
+
+
+def test_control_la_prueba_detecta_figuras_rotas_errores_y_cambios_al_abrir(lab, browser):
+    """Control: en un notebook con una figura que no existe, otra que sí, metadatos antiguos ("Python 3") y una
+    celda que lanza un error, la prueba señala la figura rota, el error, que «Run All» no llegó al final y que
+    abrirlo lo modifica; no señala la figura buena, y el fichero no cambia al cerrarlo sin guardar."""
     import nbformat
 
+    figura = sorted((ROOT / "imgs").glob("*.png"))[0].name
     nb = nbformat.v4.new_notebook()
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
-        nbformat.v4.new_markdown_cell('# Control\n\n<img src="../imgs/no_existe.png" alt="rota" width="100">'),
-        nbformat.v4.new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]}),
+        nbformat.v4.new_markdown_cell(f'# Control\n\n<img src="../imgs/no_existe.png" alt="rota" width="100">\n\n'
+                                      f'<img src="../imgs/{figura}" alt="buena" width="100">'),
         nbformat.v4.new_code_cell('print("sigue")'),
         nbformat.v4.new_code_cell('raise ValueError("fallo de control")'),
+        nbformat.v4.new_code_cell('print("no llega")'),
     ]
     ruta = "notebooks/control_navegador.ipynb"
     nbformat.write(nb, lab["root"] / ruta)
-    resultado, rotas, _ = _ejecutar_en_navegador(browser, lab, ruta, CAPTURAS / "control_navegador.png")
-    problemas = _problemas(resultado, rotas)
-    assert any("ValueError: fallo de control" in p for p in problemas), problemas
-    assert any("no_existe.png" in p for p in problemas), problemas
-    assert not any("ZeroDivisionError" in p for p in problemas), problemas
-    assert resultado["notebook"]["cells"][2]["outputs"][0]["text"] == "sigue\n"
+    problemas, _ = _recorrido_del_alumno(browser, lab, ruta, CAPTURAS / "control_navegador.png")
+    texto = "\n".join(problemas)
+    assert "figura que no carga: 'rota' <- imgs/no_existe.png" in texto, texto
+    assert "'buena'" not in texto, texto
+    assert "ValueError: fallo de control" in texto, texto
+    assert "solo ejecutó 2 de 3 celdas" in texto, texto
+    assert "abrirlo lo marca como modificado" in texto and "Python 3 (ipykernel)" in texto, texto
+    assert "el fichero cambió" not in texto, texto
