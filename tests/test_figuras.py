@@ -2,7 +2,9 @@
 
 import json
 import re
+from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import NOTEBOOKS, ROOT
 from PIL import Image
@@ -26,11 +28,26 @@ def test_cada_figura_registrada_esta_generada():
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
-def test_la_figura_se_dibuja_y_se_lee_a_700_px(name, tmp_path):
-    """La función dibuja sin errores una imagen de al menos 700 px de ancho."""
+def test_la_figura_se_dibuja_a_700_px_y_es_la_de_imgs(name, tmp_path):
+    """La función dibuja sin errores una imagen de al menos 700 px de ancho, igual (salvo el suavizado de las
+    fuentes, que cambia un poco entre máquinas) a la guardada en imgs/: nadie cambió el código sin redibujar."""
     save(FIGURES[name](), tmp_path / name)
-    with Image.open(tmp_path / name) as img:
-        assert img.width >= 700, f"{name} mide {img.width} px de ancho"
+    with Image.open(tmp_path / name) as new, Image.open(ROOT / "imgs" / name) as stored:
+        assert new.width >= 700, f"{name} mide {new.width} px de ancho"
+        assert new.size == stored.size, (
+            f"imgs/{name} mide {stored.size} y el código dibuja {new.size}: ejecuta python -m tools.figures {name}")
+        diff = np.abs(np.asarray(new.convert("L"), dtype=float) - np.asarray(stored.convert("L"), dtype=float))
+        changed = float((diff > 64).mean())
+        assert changed < 0.002, (
+            f"imgs/{name} no es lo que dibuja el código ({changed:.1%} de píxeles distintos): "
+            f"ejecuta python -m tools.figures {name}")
+
+
+def test_cada_figura_sale_en_algun_notebook():
+    """Cada PNG de imgs/ lo muestra al menos un notebook: no quedan figuras huérfanas."""
+    shown = {Path(src).name for _, src in _image_refs()}
+    unused = sorted(p.name for p in (ROOT / "imgs").glob("*.png") if p.name not in shown)
+    assert not unused, f"Figuras que ningún notebook muestra: {unused}"
 
 
 def _image_refs():
