@@ -2,7 +2,10 @@
 
 Cada módulo de este paquete (uno por notebook: nb1.py, nb2.py, ...) define FIGURES, un diccionario
 {nombre del PNG en imgs/: función que devuelve una figura de matplotlib}. Todas comparten los colores
-y las piezas de dibujo de este fichero, para que un mismo tipo de componente se vea igual en todas.
+y las piezas de dibujo de este fichero, para que un mismo tipo de componente se vea igual en todas: cajas
+y flechas (box, arrow), el «+» de los atajos (plus), marcos y contornos (frame, outline), los números como
+en el texto (num: 50 257, 0,61) y el bloque transformer (transformer_block y transformer_block_figure),
+dibujado siempre por la misma función en los notebooks 1 a 5 y 8.
 """
 
 import matplotlib
