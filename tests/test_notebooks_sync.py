@@ -70,7 +70,8 @@ def test_celda_final_igual_que_utils(nb_path, index, module, source):
 
 
 # Los módulos que construye el curso, notebook a notebook: cada uno debe enseñarse en alguna celda final.
-COURSE_MODULES = ["utils/config.py", "utils/layers.py", "utils/attention.py", "utils/gpt.py", "utils/generation.py"]
+COURSE_MODULES = ["utils/config.py", "utils/layers.py", "utils/attention.py", "utils/gpt.py", "utils/generation.py",
+                  "utils/sampling.py", "utils/kv_cache.py"]
 
 
 @pytest.mark.parametrize("module", COURSE_MODULES)
