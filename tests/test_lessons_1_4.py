@@ -47,7 +47,7 @@ def test_sin_respuesta_pide_que_se_responda(evaluate):
 @pytest.mark.parametrize("evaluate", ALL_EVALUATORS, ids=lambda f: f.__name__)
 def test_basura_no_lanza_excepcion(evaluate):
     """Una respuesta que no se puede leer da un veredicto «wrong» con una explicación, nunca una excepción."""
-    for junk in ("no sé", object(), [1, "dos"], float("nan")):
+    for junk in ("no sé", "", object(), [1, "dos"], float("nan"), {"x": 1}):
         verdict = evaluate(junk)
         assert verdict.status == "wrong" and verdict.message
 
@@ -294,6 +294,7 @@ def test_por_que_atajos_correcto(answer):
 
 @pytest.mark.parametrize("answer, fragment", [
     ("a", "no multiplica"), ("c", "parámetros"), ("d", "normalización de capa"), ("e", "letra"), (2, "letra"),
+    ("", "letra"), ("  ", "letra"),
 ])
 def test_por_que_atajos_errores_tipicos(answer, fragment):
     verdict = lesson4.evaluate_why_shortcuts(answer)

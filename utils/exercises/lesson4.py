@@ -110,7 +110,7 @@ def evaluate_why_shortcuts(answer):
     if answer is None:
         return unanswered()
     letter = str(answer).strip().strip("()[]. ").lower()[:1]
-    if letter not in CHOICES:
+    if letter not in tuple(CHOICES):  # tuple: la cadena vacía no cuenta como opción
         return wrong("Responde con la letra de una de las opciones: \"a\", \"b\", \"c\" o \"d\".")
     if letter == RIGHT_CHOICE:
         return correct("¡Correcto! Cada capa aporta un factor 1 + f'(x) en lugar de f'(x), así que el producto "
