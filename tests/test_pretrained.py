@@ -312,3 +312,16 @@ def test_mascaras_del_fichero_se_ignoran_y_se_crean_como_en_el_modelo(tmp_path, 
     x = torch.randint(0, 100, (1, 16))
     with torch.no_grad():
         assert (model(x) - hf(x).logits).abs().max().item() < 1e-5
+
+
+def test_tamanos_de_fichero_anunciados():
+    """Los tamaños que dan las instrucciones sin red salen de la cuenta: parámetros publicados (pesos compartidos,
+    qkv_bias) × 4 bytes más una máscara float32 de context_length² por bloque, en MiB o GiB redondeados."""
+    from utils.flops import count_parameters
+    from utils.hub import GPT2_FILE_SIZES
+
+    for size, (_, cfg) in GPT2_PRETRAINED.items():
+        n_bytes = 4 * (count_parameters(cfg, weight_tying=True) + cfg["n_layers"] * cfg["context_length"] ** 2)
+        value, unit = GPT2_FILE_SIZES[size].split()
+        expected = round(n_bytes / 1024**2) if unit == "MiB" else round(n_bytes / 1024**3, 1)
+        assert float(value.replace(",", ".")) == expected, size
