@@ -41,8 +41,9 @@ def mapeo_nombres():
         ax.text((left_x + left_w + right_x) / 2, y + h / 2 + 0.08, how, ha="center", va="bottom",
                 fontsize=9, color=color, fontweight="bold" if highlight else "normal", linespacing=0.95)
     ax.text(6.0, 0.1, "h.i = bloque i (de 0 a 11 en el de 124M). Los sesgos (.bias) siguen el mismo "
-            "camino que sus pesos, sin trasponer.\nLas máscaras causales h.i.attn.bias no son pesos: "
-            "se ignoran.", ha="center", va="bottom", fontsize=10, color="#555555", style="italic")
+            "camino que sus pesos, sin trasponer.\nLas máscaras causales h.i.attn.bias, que añadió la "
+            "conversión a PyTorch de Hugging Face, no son pesos: se ignoran.", ha="center", va="bottom",
+            fontsize=10, color="#555555", style="italic")
     return fig
 
 
