@@ -305,3 +305,41 @@ def test_por_que_atajos_errores_tipicos(answer, fragment):
 def test_configuracion_de_355m_es_la_de_la_pregunta():
     """Las preguntas del notebook 3 hablan de GPT-2 medium: emb_dim = 1024."""
     assert GPT_CONFIG_355M["emb_dim"] == 1024
+
+
+# ------------------------------------------------------------------------ las preguntas dentro de los notebooks
+
+def _notebook(number):
+    import json
+    from pathlib import Path
+
+    (path,) = (Path(__file__).resolve().parent.parent / "notebooks").glob(f"{number}_*.ipynb")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("number, module", [(1, lesson1), (2, lesson2), (3, lesson3), (4, lesson4)])
+def test_cada_pregunta_se_comprueba_en_su_notebook(number, module):
+    """Cada evaluate_* de la lección se usa en su notebook, tras una celda `respuesta = None`, y la salida
+    guardada es el aviso de «sin responder» (Ejecutar todo nunca falla por una pregunta)."""
+    import re
+
+    cells = _notebook(number)["cells"]
+    defined = {name for name in dir(module) if name.startswith("evaluate_")}
+    used = set()
+    for i, cell in enumerate(cells):
+        source = "".join(cell["source"])
+        match = re.fullmatch(rf"show\(lesson{number}\.(evaluate_\w+)\(respuesta\)\)", source.strip())
+        if cell["cell_type"] != "code" or not match:
+            continue
+        used.add(match.group(1))
+        assert "".join(cells[i - 1]["source"]).startswith("respuesta = None"), f"celda {i}: falta la respuesta"
+        text = "".join("".join(output.get("text", [])) for output in cell["outputs"])
+        assert UNANSWERED_MESSAGE in text, f"celda {i}: la salida guardada no es el aviso de sin responder"
+    assert used == defined
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4])
+def test_enlace_al_glosario_una_vez(number):
+    """Cada notebook enlaza el glosario exactamente una vez."""
+    markdown = "".join("".join(c["source"]) for c in _notebook(number)["cells"] if c["cell_type"] == "markdown")
+    assert markdown.count("](../GLOSARIO.md)") == 1
