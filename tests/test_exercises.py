@@ -562,3 +562,30 @@ def test_top_k_errores_tipicos(answer, clue):
     """Probabilidades, ceros en vez de -inf, los menores, solo los valores, en su sitio, todo el lote, k + 1..."""
     verdict = ex8.evaluate_top_k(answer)
     assert verdict.status == "wrong" and clue in verdict.message, verdict.message
+
+
+# ----------------------------------------------------------------------------- los notebooks
+
+def _check_cells(path):
+    """Devuelve {fuente de la celda: texto que imprimió} de las celdas de código de un notebook."""
+    import json
+    from pathlib import Path
+
+    notebook = json.loads((Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8"))
+    return {"".join(cell["source"]): "".join("".join(out.get("text", "")) for out in cell["outputs"])
+            for cell in notebook["cells"] if cell["cell_type"] == "code"}
+
+
+@pytest.mark.parametrize("module", [ex1, ex2, ex3, ex4, ex5, ex6, ex7, ex8], ids=lambda m: m.__name__.split(".")[-1])
+def test_cada_comprobacion_se_usa_en_el_notebook_8_y_en_las_soluciones(module):
+    """Cada evaluate_* tiene su celda show(...): sin responder en el notebook 8 y correcta en las soluciones."""
+    short = module.__name__.split(".")[-1]
+    names = [name for name in vars(module) if name.startswith("evaluate_")]
+    assert names
+    notebooks = [("notebooks/8_ejercicios.ipynb", "✏️"), ("notebooks/soluciones/8_ejercicios_soluciones.ipynb", "✅")]
+    for path, icon in notebooks:
+        cells = _check_cells(path)
+        for name in names:
+            found = [out for source, out in cells.items() if f"show({short}.{name}(" in source]
+            assert len(found) == 1, (path, name)
+            assert found[0].startswith(icon), (path, name, found[0])
