@@ -359,7 +359,7 @@ def _mover_deslizador(page, clase):
     return antes, lectura.inner_text() if lectura.count() else None
 
 
-def _probar_exploradores(page, clases):
+def _probar_exploradores(page, clases, espera_s=EXPLORADOR_S):
     """Mueve un deslizador de cada explorador y devuelve los problemas (explorador ausente, salida que no cambia)."""
     problemas = []
     for clase in clases:
@@ -373,9 +373,9 @@ def _probar_exploradores(page, clases):
         lectura = _mover_deslizador(page, clase)
         try:
             page.wait_for_function(f"(args) => ({_SALIDA_EXPLORADOR})(args[0]) !== args[1]",
-                                   arg=[clase, antes], timeout=EXPLORADOR_S * 1000, polling=500)
+                                   arg=[clase, antes], timeout=espera_s * 1000, polling=500)
         except Exception:  # noqa: BLE001 - se explica justo aquí
-            problemas.append(f"la salida de .{clase} no cambió en {EXPLORADOR_S} s tras mover un deslizador "
+            problemas.append(f"la salida de .{clase} no cambió en {espera_s} s tras mover un deslizador "
                              f"(valor {lectura[0]} -> {lectura[1]})")
         errores = page.locator(f".{clase} [data-mime-type='application/vnd.jupyter.stderr']")
         texto = " ".join(errores.all_inner_texts())
@@ -436,7 +436,7 @@ def _errores(resultado):
     return problemas
 
 
-def _recorrido_del_alumno(browser, lab, ruta, captura):
+def _recorrido_del_alumno(browser, lab, ruta, captura, espera_explorador_s=EXPLORADOR_S):
     """Abre el notebook, mira sus figuras, lo ejecuta entero desde el menú, prueba sus exploradores y lo cierra
     sin guardar. Devuelve (problemas, tiempos en s)."""
     fichero = lab["root"] / ruta
@@ -469,7 +469,7 @@ def _recorrido_del_alumno(browser, lab, ruta, captura):
         problemas += _errores(resultado)
         problemas += [f"tras ejecutarlo, {p}" for p in _imagenes_rotas(page, lab, solo_salidas=True)]
         if exploradores and not resultado["kernel"]["errores"]:
-            problemas += _probar_exploradores(page, exploradores)
+            problemas += _probar_exploradores(page, exploradores, espera_explorador_s)
         page.evaluate(f"() => {_PANEL}.content.scrollToItem(0)")
         page.wait_for_timeout(500)
         CAPTURAS.mkdir(exist_ok=True)
@@ -533,3 +533,40 @@ def test_control_la_prueba_detecta_figuras_rotas_errores_y_cambios_al_abrir(lab,
     assert "solo ejecutó 2 de 3 celdas" in texto, texto
     assert "abrirlo lo marca como modificado" in texto and "Python 3 (ipykernel)" in texto, texto
     assert "el fichero cambió" not in texto, texto
+
+
+def test_control_la_prueba_mueve_los_exploradores(lab, browser):
+    """Control: con dos exploradores de ipywidgets, uno cuya salida sigue al deslizador y otro que no, la prueba
+    mueve un deslizador de cada uno y solo señala el segundo."""
+    import nbformat
+
+    crear = """
+import ipywidgets as widgets
+
+def explorador(clase, responde):
+    deslizador = widgets.IntSlider(value=3, min=1, max=10, description="k")
+    salida = widgets.Output()
+    with salida:
+        print("k = 3")
+    def al_mover(cambio):
+        salida.clear_output()
+        with salida:
+            print(f"k = {cambio['new']}")
+    if responde:
+        deslizador.observe(al_mover, names="value")
+    caja = widgets.VBox([deslizador, salida])
+    caja.add_class(clase)
+    return caja
+"""
+    from tools.metadatos import expected_metadata
+
+    nb = nbformat.v4.new_notebook(metadata=expected_metadata())  # sin kernelspec, JupyterLab preguntaría cuál
+    nb.cells = [nbformat.v4.new_code_cell(crear),
+                nbformat.v4.new_code_cell('explorador("explorador-muestreo", responde=True)'),
+                nbformat.v4.new_code_cell('explorador("explorador-atencion", responde=False)')]
+    ruta = "notebooks/control_exploradores.ipynb"
+    nbformat.write(nb, lab["root"] / ruta)
+    problemas, _ = _recorrido_del_alumno(browser, lab, ruta, CAPTURAS / "control_exploradores.png",
+                                         espera_explorador_s=10)
+    exploradores = [p for p in problemas if "explorador" in p]
+    assert len(exploradores) == 1 and "la salida de .explorador-atencion no cambió" in exploradores[0], problemas
