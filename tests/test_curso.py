@@ -246,3 +246,16 @@ def test_curso_responde_pronto(curso_abierto):
     """python curso.py (ya instalado) responde en menos de 30 s incluso en 2 núcleos compartidos: el README
     promete «unos segundos»."""
     assert curso_abierto["segundos"] < 30, f"tardó {curso_abierto['segundos']:.1f} s"
+
+
+def test_pytest_dice_por_qué_se_salta_cada_prueba(tmp_path):
+    """La salida normal de las pruebas (python curso.py pruebas) termina con cada prueba saltada y su motivo
+    (-rs en addopts), para que quien empieza sepa qué no se probó y qué instalar."""
+    prueba = tmp_path / "test_saltada.py"
+    prueba.write_text('import pytest\n\n\ndef test_x():\n    pytest.skip("falta una herramienta de control")\n',
+                      encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
+                           str(prueba)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    motivo = r"SKIPPED \[1\] .*test_saltada\.py:\d+: falta una herramienta de control"
+    assert re.search(motivo, done.stdout), done.stdout
