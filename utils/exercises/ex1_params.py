@@ -92,7 +92,7 @@ def evaluate_block_params(ff_params, att_params, cfg=GPT_CONFIG_124M):
     if hints:
         return wrong("Todavía no. " + " ".join(hints))
     return correct("¡Correcto! La red feed-forward tiene prácticamente el doble de parámetros que la atención: "
-                    "dos matrices de emb_dim × 4·emb_dim frente a cuatro de emb_dim × emb_dim.")
+                   "dos matrices de emb_dim × 4·emb_dim frente a cuatro de emb_dim × emb_dim.")
 
 
 
@@ -137,4 +137,4 @@ def evaluate_model_block_params(ff_total, att_total, cfg=GPT_CONFIG_124M):
     if hints:
         return wrong("Todavía no. " + " ".join(hints))
     return correct("¡Correcto! Entre las redes feed-forward y las atenciones suman unos 85 millones de "
-                    "parámetros: algo más de la mitad del modelo. El resto está sobre todo en tok_emb y out_head.")
+                   "parámetros: algo más de la mitad del modelo. El resto está sobre todo en tok_emb y out_head.")

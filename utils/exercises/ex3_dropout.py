@@ -130,11 +130,11 @@ def evaluate_separate_dropout(model_class):
         reference.load_state_dict(model.state_dict())
     except RuntimeError:
         return wrong("Los parámetros de tu modelo no se llaman como los de GPTModel; conserva los nombres del "
-                      "libro (lo más fácil es heredar de GPTModel y de TransformerBlock).")
+                     "libro (lo más fácil es heredar de GPTModel y de TransformerBlock).")
     with torch.no_grad():
         expected_out = reference(idx)
     if out.shape != expected_out.shape or not torch.allclose(out, expected_out, atol=1e-5):
         return wrong("En modo eval (sin dropout) tu modelo debería dar lo mismo que GPTModel con los mismos "
-                      "pesos, y no lo da: revisa que forward siga el mismo orden que el del libro.")
+                     "pesos, y no lo da: revisa que forward siga el mismo orden que el del libro.")
     return correct("¡Correcto! Cada dropout usa su tasa, drop_rate sigue sirviendo y, en modo eval, "
-                    "tu modelo calcula lo mismo que GPTModel.")
+                   "tu modelo calcula lo mismo que GPTModel.")

@@ -72,7 +72,7 @@ def evaluate_post_ln_block(block_class):
         block.load_state_dict(reference.state_dict())
     except RuntimeError:
         return wrong("Los parámetros de tu bloque no se llaman como los de TransformerBlock (att, ff, norm1, "
-                      "norm2); lo más fácil es heredar de TransformerBlock y reescribir solo forward.")
+                     "norm2); lo más fácil es heredar de TransformerBlock y reescribir solo forward.")
     torch.manual_seed(0)
     x = torch.randn(2, 5, CHECK_CFG["emb_dim"])
     try:
@@ -86,12 +86,12 @@ def evaluate_post_ln_block(block_class):
         variants = _post_ln_variants(reference, x)
     if torch.allclose(out, variants["correct"], atol=1e-5):
         return correct("¡Correcto! Tu bloque suma primero el atajo y normaliza después, como el transformer "
-                        "original de 2017.")
+                       "original de 2017.")
     for name, hint in POST_LN_HINTS.items():
         if torch.allclose(out, variants[name], atol=1e-5):
             return wrong(f"Todavía no: {hint}")
     return wrong("Todavía no: en cada subcapa, calcula atajo + subcapa(x) y normaliza esa suma (norm1 tras la "
-                  "atención, norm2 tras la red feed-forward), sin LayerNorm antes de la subcapa.")
+                 "atención, norm2 tras la red feed-forward), sin LayerNorm antes de la subcapa.")
 
 
 

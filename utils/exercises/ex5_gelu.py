@@ -60,7 +60,7 @@ def evaluate_gelu_exact(answer):
             source = ""
         if source and "erf" not in source and re.search(r"\.(gelu|GELU)\s*\(", source):
             return correct("Da lo mismo que F.gelu, pero parece que llamas a la GELU de PyTorch: el ejercicio "
-                            "es escribirla tú con torch.erf.")
+                           "es escribirla tú con torch.erf.")
         return correct("¡Correcto! Tu GELU coincide con torch.nn.functional.gelu en todo el intervalo [-6, 6].")
     for reference, hint in GELU_HINTS:
         if torch.allclose(out, reference(x), atol=1e-6, rtol=0):
@@ -93,14 +93,14 @@ def evaluate_gelu_max_diff(value):
     expected = gap.max().item()
     if abs(number - expected) <= 0.03 * expected:
         return correct("¡Correcto! Las dos curvas difieren en menos de una milésima: por eso GPT-2 podía usar la "
-                        "aproximación sin perder nada.")
+                       "aproximación sin perder nada.")
     if number < 0:
         return wrong("Todavía no: una diferencia máxima no puede ser negativa; toma el valor absoluto antes del "
-                      "máximo.")
+                     "máximo.")
     if number < 1e-6:
         return wrong("Todavía no: te sale prácticamente cero; ¿comparas la GELU exacta consigo misma? Compárala "
-                      "con F.gelu(x, approximate='tanh') o con GELU de utils.layers.")
+                     "con F.gelu(x, approximate='tanh') o con GELU de utils.layers.")
     if abs(number - gap.mean().item()) <= 0.03 * gap.mean().item():
         return wrong("Todavía no: eso parece la diferencia media; se pide la máxima.")
     return wrong("Todavía no: calcula (exacta - aproximada).abs().max() sobre los 10001 puntos de "
-                  "torch.linspace(-6, 6, 10001).")
+                 "torch.linspace(-6, 6, 10001).")

@@ -46,7 +46,7 @@ def evaluate_no_pos_model(model_class):
     wrong_names = [k for k in result.missing_keys if not k.startswith("pos_emb")] + list(result.unexpected_keys)
     if wrong_names:
         return wrong("Los parámetros de tu modelo no se llaman como los de GPTModel; lo más fácil es heredar de "
-                      "GPTModel y reescribir solo forward.")
+                     "GPTModel y reescribir solo forward.")
     torch.manual_seed(0)
     idx = torch.randint(0, CHECK_CFG["vocab_size"], (2, 7))
     try:
@@ -68,12 +68,12 @@ def evaluate_no_pos_model(model_class):
                 probe.pos_emb.weight.normal_()
                 if not torch.allclose(probe(idx), out, atol=1e-5):
                     return correct("Correcto, con un matiz: pones pos_emb a cero, pero sigue siendo un parámetro; "
-                                    "al entrenar dejaría de ser cero. Es más seguro no sumarlo en forward.")
+                                   "al entrenar dejaría de ser cero. Es más seguro no sumarlo en forward.")
         return correct("¡Correcto! Tu modelo calcula lo mismo que GPTModel, pero sin información de posición.")
     if torch.allclose(out, with_pos, atol=1e-5):
         return wrong("Todavía no: tu modelo sigue sumando los embeddings de posición.")
     return wrong("Todavía no: quita solo la suma de pos_emb y deja igual todo lo demás (drop_emb, bloques, "
-                  "final_norm y out_head).")
+                 "final_norm y out_head).")
 
 
 
@@ -95,13 +95,13 @@ def evaluate_permutation_answers(with_mask, without_mask):
         return wrong(f"Responde con True o False (o «sí» / «no»); no entiendo {error}.")
     if a and b:
         return wrong("Todavía no: una de las dos no es cierta. Piensa qué tokens ve la última posición y "
-                      "cuáles ve la primera cuando hay máscara causal.")
+                     "cuáles ve la primera cuando hay máscara causal.")
     if not a and not b:
         return wrong("Todavía no: sin posiciones y sin máscara, la atención trata la entrada como un conjunto; "
-                      "¿qué queda entonces que dependa del orden?")
+                     "¿qué queda entonces que dependa del orden?")
     if a and not b:
         return wrong("Todavía no: está al revés. ¿Cuál de los dos modelos sigue dependiendo del orden de los "
-                      "tokens aunque no tenga pos_emb?")
+                     "tokens aunque no tenga pos_emb?")
     return correct("¡Correcto! Compruébalo en la celda siguiente.")
 
 
