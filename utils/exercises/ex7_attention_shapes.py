@@ -5,6 +5,8 @@ atención, que recibe los pesos de atención, anota su forma. El bloque se crea 
 sin memoria, así que la medida con la configuración de 124M es instantánea.
 """
 
+import math
+
 import torch
 
 from utils.config import GPT_CONFIG_124M
@@ -104,7 +106,7 @@ def evaluate_attn_weights_total(answer, cfg=GPT_CONFIG_124M):
         value = to_count(answer)
     except NotANumber as error:
         return wrong(f"Escribe la respuesta como un número entero: {error}.")
-    per_block = _numel(measure_attn_weights_shape(cfg))
+    per_block = math.prod(measure_attn_weights_shape(cfg))
     n, b, h, t = cfg["n_layers"], BATCH_SIZE, cfg["n_heads"], NUM_TOKENS
     expected = n * per_block
     if value == expected:
@@ -128,10 +130,3 @@ def evaluate_attn_weights_total(answer, cfg=GPT_CONFIG_124M):
     return wrong("Todavía no: multiplica las dimensiones de la forma de los pesos de un bloque y después piensa "
                  "cuántos bloques hay.")
 
-
-def _numel(shape):
-    """Devuelve el producto de las dimensiones de una forma."""
-    total = 1
-    for size in shape:
-        total *= size
-    return total
