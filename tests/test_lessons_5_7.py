@@ -4,6 +4,7 @@ la respuesta correcta, reconocen los errores típicos y nunca muestran la soluci
 import pytest
 import torch
 
+from utils.config import GPT_CONFIG_124M
 from utils.exercises import lesson5, lesson6, lesson7
 from utils.exercises.common import UNANSWERED_MESSAGE
 
@@ -17,7 +18,8 @@ def test_respuestas_esperadas_salen_del_codigo():
     assert lesson5.head_dim() == 768 // 16 == 48
     assert lesson5.nonzero_weights() == 6 * 7 // 2 == 21
     assert f"{lesson6.float32_mib():.2f}" == "381.47"
-    assert lesson6.tying_counts() == (163_009_536, 124_412_160)
+    assert lesson6.tying_counts() == (406_212_608, 406_212_608 - 50257 * 1024)
+    assert lesson6.tying_counts(GPT_CONFIG_124M) == (163_009_536, 124_412_160)
     assert lesson7.kept_by_top_p() == 2  # 0,5 no llega a 0,7; 0,5 + 0,3 sí
     assert lesson7.flatter_temperature() == 10.0
 
@@ -28,8 +30,8 @@ CASES = [
     (lesson5.evaluate_heads_change_params, [False, "no", "No."], [True, "sí", "si", "quizá"]),
     (lesson6.evaluate_float32_mib, [381.47, "381,47", "381.5", 381.4697265625, "381,47 MiB"],
      [400, 95.37, 0.3725, 3051.76, 190.73, "mucho"]),
-    (lesson6.evaluate_tying_savings, [38_597_376, "38 597 376", "38.597.376", "38,597,376"],
-     [77_194_752, 38_647_633, 124_412_160, 786_432, 50257, 38_600_000]),
+    (lesson6.evaluate_tying_savings, [51_463_168, "51 463 168", "51.463.168", "51,463,168"],
+     [102_926_336, 51_513_425, 354_749_440, 1_048_576, 50257, 38_597_376, 51_000_000]),
     (lesson7.evaluate_top_p_count, [2, "2"], [1, 3, 4, 0]),
     (lesson7.evaluate_flatter_temperature, [10, 10.0, "10"], [0.1, "0,1", 1, "alta"]),
     (lesson7.evaluate_top_k_one_is_greedy, [True, "sí", "si", "Sí."], [False, "no", "depende"]),
@@ -60,9 +62,10 @@ def test_sin_respuesta_pide_responder(evaluate):
     (lesson6.evaluate_float32_mib, 400, "un millón"),
     (lesson6.evaluate_float32_mib, 95.37, "4 bytes"),
     (lesson6.evaluate_float32_mib, 0.3725, "GiB"),
-    (lesson6.evaluate_tying_savings, 77_194_752, "queda una"),
-    (lesson6.evaluate_tying_savings, 38_647_633, "no tiene sesgo"),
-    (lesson6.evaluate_tying_savings, 124_412_160, "total que queda"),
+    (lesson6.evaluate_tying_savings, 102_926_336, "queda una"),
+    (lesson6.evaluate_tying_savings, 51_513_425, "no tiene sesgo"),
+    (lesson6.evaluate_tying_savings, 354_749_440, "total que queda"),
+    (lesson6.evaluate_tying_savings, 38_597_376, "GPT-2 (124M)"),
     (lesson7.evaluate_top_p_count, 1, "aún no llega"),
     (lesson7.evaluate_top_p_count, 3, "te sobra un token"),
     (lesson7.evaluate_flatter_temperature, 0.1, "número pequeño"),
@@ -77,7 +80,7 @@ def test_nombra_el_error_tipico(evaluate, answer, hint):
     (lesson5.evaluate_head_dim, 64, "48"),
     (lesson5.evaluate_nonzero_weights, 36, "21"),
     (lesson6.evaluate_float32_mib, 400, "381"),
-    (lesson6.evaluate_tying_savings, 77_194_752, "38"),
+    (lesson6.evaluate_tying_savings, 102_926_336, "51"),
     (lesson7.evaluate_top_p_count, 3, "2"),
 ])
 def test_no_muestra_la_solucion(evaluate, answer, solution):

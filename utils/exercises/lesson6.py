@@ -1,9 +1,9 @@
 """Preguntas «¿Lo has entendido?» del notebook 6: la memoria de los pesos y lo que ahorra compartir
-tok_emb y out_head."""
+tok_emb y out_head en GPT-2 medium."""
 
 import torch
 
-from utils.config import GPT_CONFIG_124M
+from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M
 from utils.exercises.common import NotANumber, close, correct, to_count, to_float, unanswered, wrong
 from utils.gpt import GPTModel
 
@@ -49,7 +49,7 @@ def evaluate_float32_mib(answer):
                  "divide entre qué.")
 
 
-def tying_counts(cfg=GPT_CONFIG_124M):
+def tying_counts(cfg=GPT_CONFIG_355M):
     """Cuenta de verdad (en el dispositivo meta) los parámetros de GPTModel con las matrices separadas y
     compartiendo tok_emb y out_head; devuelve (separadas, compartidas)."""
     with torch.device("meta"):
@@ -59,8 +59,8 @@ def tying_counts(cfg=GPT_CONFIG_124M):
     return separate, sum(p.numel() for p in model.parameters())  # parameters() no repite un tensor compartido
 
 
-def evaluate_tying_savings(answer, cfg=GPT_CONFIG_124M):
-    """Comprueba cuántos parámetros se ahorran en GPT-2 (124M) compartiendo tok_emb y out_head.
+def evaluate_tying_savings(answer, cfg=GPT_CONFIG_355M):
+    """Comprueba cuántos parámetros se ahorran en GPT-2 medium (355M) compartiendo tok_emb y out_head.
 
     Parámetros:
         answer: un número entero de parámetros.
@@ -86,6 +86,8 @@ def evaluate_tying_savings(answer, cfg=GPT_CONFIG_124M):
         tied: "ese es el total que queda después de compartir, no lo que se ahorra.",
         cfg["context_length"] * d: "esa es la tabla de posiciones (pos_emb), que no se comparte con nada.",
         v: "cada token no tiene un solo número en la tabla, sino un vector entero.",
+        v * GPT_CONFIG_124M["emb_dim"]: "ese es el ahorro en GPT-2 (124M); la pregunta es sobre GPT-2 medium, con "
+                                        "otro emb_dim.",
     }
     if value in mistakes:
         return wrong(f"Todavía no: {mistakes[value]}")
