@@ -37,8 +37,8 @@ from tools.colab import (
 
 EVERY_EFFORT_IDS = [6109, 3626, 6100, 345]  # "Every effort moves you" en el tokenizador de GPT-2
 
-# Ejecuta la celda en un proceso nuevo, con google.colab simulado si se pide, la red cortada y un paquete
-# `utils` ajeno primero en sys.path; después usa el tokenizador del curso (que se basta sin red).
+# Ejecuta la celda en un proceso nuevo, con google.colab simulado si se pide, la red cortada, la caché de
+# tiktoken vacía y un paquete `utils` ajeno primero en sys.path; después usa tiktoken, que debe ir sin red.
 RUN_CELL = NO_NETWORK_CODE + textwrap.dedent(
     """
     import json, sys, types
@@ -49,8 +49,6 @@ RUN_CELL = NO_NETWORK_CODE + textwrap.dedent(
     for _ in range(int(sys.argv[3])):
         exec(compile(source, "celda", "exec"), {"__name__": "__main__"})
     import tiktoken, utils
-    from utils.tokenizer import install_gpt2_bpe_files
-    install_gpt2_bpe_files()
     ids = tiktoken.get_encoding("gpt2").encode("Every effort moves you")
     print("RESULTADO " + json.dumps({"utils": utils.__file__, "ids": ids}))
     """

@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SETUP_CELL_TEMPLATE = '''\
 #@title Preparación del entorno {{ display-mode: "form" }}
-# Hace que `import utils` cargue el código del curso; en Google Colab, antes lo descarga e instala lo que falta.
+# Hace que `import utils` cargue el código del curso (en Google Colab, antes lo descarga e instala lo que falta)
+# y deja listo el tokenizador de GPT-2 sin conexión.
 import subprocess
 import sys
 from pathlib import Path
@@ -46,12 +47,15 @@ else:  # en local: la carpeta del repositorio que contiene este notebook
     raiz = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "utils" / "gpt.py").is_file()), None)
     if raiz is None:
         raise FileNotFoundError("No encuentro la carpeta del curso (la que tiene utils/): abre el notebook desde ella.")
-sys.path.insert(0, str(raiz))  # el primero: en PyPI hay otro paquete que también se llama utils'''
+sys.path.insert(0, str(raiz))  # el primero: en PyPI hay otro paquete que también se llama utils
+from utils.tokenizer import install_gpt2_bpe_files
+install_gpt2_bpe_files()  # copia los ficheros de tiktoken a su caché: get_encoding("gpt2") no necesita red'''
 
 # La frase que precede a la celda de preparación (plegada, en JupyterLab no se ve su código).
 SETUP_NOTE = (
     "*Preparación del entorno.* La celda siguiente, plegada, hace que `import utils` cargue el código del "
-    "curso; en Google Colab, antes lo descarga e instala lo que falta. Ejecútala antes que las demás."
+    "curso y deja listo el tokenizador de GPT-2 sin conexión; en Google Colab, antes descarga el curso e "
+    "instala lo que falta. Ejecútala antes que las demás."
 )
 # Metadatos de la celda de preparación: plegada en JupyterLab (source_hidden) y como formulario en Colab.
 SETUP_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}
