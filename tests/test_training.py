@@ -159,3 +159,46 @@ def test_errores_de_argumentos(tiny_cfg):
     train_loader, val_loader = create_dataloaders(ids, context_length=32, batch_size=4)
     with pytest.raises(ValueError, match="context_length=32 tokens y el modelo admite como máximo 16"):
         train_model(model, train_loader, val_loader, optimizer, total_steps=1, max_lr=1e-3, progress=False)
+
+
+def test_pesos_de_atencion_reproducen_la_capa(tiny_cfg):
+    """Los pesos que recalcula el hook de utils/widgets, por los valores y out_proj, dan la salida de la atención."""
+    from utils.widgets import attention_weights
+
+    model, _ = _setup(tiny_cfg)
+    model.eval()
+    idx = torch.randint(0, 100, (1, 9))
+    captured = {}
+    handle = model.trf_blocks[1].att.register_forward_hook(lambda m, i, o: captured.update(x=i[0], out=o))
+    weights = attention_weights(model, idx)
+    model(idx)
+    handle.remove()
+    assert len(weights) == 2 and weights[1].shape == (4, 9, 9)
+    torch.testing.assert_close(weights[1].sum(-1), torch.ones(4, 9))
+    assert torch.all(weights[1].triu(1) == 0)  # causal: nadie mira al futuro
+    att, x = model.trf_blocks[1].att, captured["x"]
+    values = att.W_value(x).view(1, 9, 4, 8).transpose(1, 2)
+    out = att.out_proj((weights[1].unsqueeze(0) @ values).transpose(1, 2).reshape(1, 9, 32))
+    torch.testing.assert_close(out, captured["out"])
+    assert not model.trf_blocks[1].att._forward_pre_hooks  # el hook se quita al terminar
+
+
+def test_exploradores_redibujan_al_mover_un_control(tiny_cfg, tokenizer, monkeypatch):
+    """Cada explorador lleva su clase CSS y su área de salida cambia al mover un deslizador."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from utils.data import CompactTokenizer
+    from utils.widgets import attention_explorer, sampling_explorer
+
+    tok = CompactTokenizer.from_text(tokenizer, "el gato come pescado y el perro come carne. " * 3)
+    model, _ = _setup({**tiny_cfg, "vocab_size": tok.n_vocab})
+    for explorer, css, slider in ((sampling_explorer, "explorador-muestreo", 1),
+                                  (attention_explorer, "explorador-atencion", 2)):
+        box = explorer(model, tok, "el gato come")
+        assert css in box._dom_classes
+        out = box.children[-1]
+        calls = []
+        monkeypatch.setattr(out, "clear_output", lambda *a, calls=calls, **k: calls.append(1))
+        box.children[slider].value = box.children[slider].max
+        assert calls, f"{css}: mover el deslizador no redibuja"
