@@ -175,3 +175,27 @@ def test_filtros_rechazan_parametros_no_validos():
         top_p_filter(torch.randn(5), 1.2)
     with pytest.raises(ValueError, match="apply_temperature necesita temperature > 0"):
         apply_temperature(torch.randn(5), 0)
+
+
+class ScriptedModel(torch.nn.Module):
+    """Modelo de prueba que, en cada paso, da el logit más alto al token que marca su guion (batch, pasos)."""
+
+    def __init__(self, script, start, vocab_size=10):
+        super().__init__()
+        self.script, self.start, self.vocab_size = script, start, vocab_size
+        self.dummy = torch.nn.Parameter(torch.zeros(1))  # para que el modelo tenga dispositivo
+
+    def forward(self, idx):
+        step = idx.shape[1] - self.start
+        logits = torch.zeros(idx.shape[0], idx.shape[1], self.vocab_size)
+        logits[torch.arange(idx.shape[0]), -1, self.script[:, step]] = 10.0
+        return logits
+
+
+def test_eos_rellena_las_secuencias_terminadas_y_para_cuando_acaban_todas():
+    """Una fila que elige eos_id antes que las demás se rellena con eos_id; cuando todas lo eligen, se para."""
+    eos = 9
+    script = torch.tensor([[3, eos, 4, 4], [5, 6, eos, 7]])
+    idx = torch.tensor([[1], [2]])
+    out = generate(ScriptedModel(script, start=1), idx, max_new_tokens=4, context_size=8, eos_id=eos)
+    assert out.tolist() == [[1, 3, eos], [2, 5, 6]]
