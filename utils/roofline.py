@@ -10,6 +10,7 @@ Ese cociente es el techo (roofline) de la decodificación. Las medidas son corta
 cambian de una ejecución a otra si la máquina está ocupada.
 """
 
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -75,9 +76,10 @@ def cpu_features():
     """Describe la CPU: nombre, instrucciones vectoriales que usa PyTorch y si hace bfloat16 por hardware.
 
     Devuelve:
-        diccionario con "name", "cores" (núcleos visibles), "torch_capability" (p. ej. "AVX2" o
-        "AVX512"), "flags" (las extensiones que importan aquí, de /proc/cpuinfo) y "native_bf16"
-        (True si la CPU tiene instrucciones bfloat16: avx512_bf16 o amx_bf16).
+        diccionario con "name", "cores" (núcleos visibles), "threads" (hilos de PyTorch),
+        "torch_capability" (p. ej. "AVX2" o "AVX512"), "flags" (las extensiones que importan aquí,
+        de /proc/cpuinfo) y "native_bf16" (True si la CPU tiene instrucciones bfloat16: avx512_bf16
+        o amx_bf16).
     """
     name, flags = platform.processor() or "desconocida", set()
     try:
@@ -92,7 +94,8 @@ def cpu_features():
     wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
     return {
         "name": name,
-        "cores": torch.get_num_threads(),
+        "cores": os.cpu_count(),
+        "threads": torch.get_num_threads(),
         "torch_capability": torch.backends.cpu.get_cpu_capability(),
         "flags": [f for f in wanted if f in flags],
         "native_bf16": bool(flags & {"avx512_bf16", "amx_bf16"}),
@@ -112,7 +115,7 @@ def weight_bytes_per_token(model, cached_tokens=0, kv_bytes_per_value=4):
         cached_tokens: posiciones ya guardadas en la caché KV; sus claves y valores también se leen.
         kv_bytes_per_value: bytes de cada número de la caché (4 en float32, 2 en bfloat16).
     """
-    read = {}  # data_ptr -> bytes leídos de ese tensor
+    read = {}  # id del tensor -> bytes leídos de él (un peso compartido cuenta una vez)
     n_layers = emb_dim = 0
     for module in model.modules():
         tensors = list(module.parameters(recurse=False))
@@ -124,7 +127,7 @@ def weight_bytes_per_token(model, cached_tokens=0, kv_bytes_per_value=4):
                 emb_dim = max(emb_dim, t.shape[1])
             else:
                 size = t.numel() * t.element_size()
-            read[t.data_ptr()] = max(read.get(t.data_ptr(), 0), size)
+            read[id(t)] = max(read.get(id(t), 0), size)
         if module.__class__.__name__.endswith(("TransformerBlock", "GPT2Block")):
             n_layers += 1
     kv = 2 * n_layers * cached_tokens * emb_dim * kv_bytes_per_value  # claves y valores de cada bloque
