@@ -8,6 +8,9 @@ sobre la entrada de cada capa de atención (la salida de norm1), con las mismas 
 W_key y la misma máscara, sin tocar utils/attention.py.
 """
 
+import base64
+import io
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -74,12 +77,12 @@ def next_token_distribution(model, tokenizer, prompt, temperature=1.0, top_k=Non
 
 def plot_sampling(model, tokenizer, prompt, temperature=1.0, top_k=None, top_p=None, max_new_tokens=30, seed=123,
                   num_bars=12):
-    """Dibuja las probabilidades de los num_bars tokens siguientes más probables y escribe una continuación.
+    """Dibuja las probabilidades de los num_bars tokens siguientes más probables y genera una continuación.
 
     La continuación se muestrea con generate y una semilla fija: los mismos controles dan el mismo texto.
 
     Devuelve:
-        el texto generado (prompt incluido).
+        (figura de matplotlib, texto generado con el prompt incluido).
     """
     probas = next_token_distribution(model, tokenizer, prompt, temperature, top_k, top_p)
     top = torch.topk(probas, num_bars)
@@ -91,18 +94,19 @@ def plot_sampling(model, tokenizer, prompt, temperature=1.0, top_k=None, top_p=N
     ax.set_title(f"temperatura {temperature:.1f}, top-k {top_k or 'sin filtro'}, top-p {top_p if top_p else 1:.2f}"
                  .replace(".", ","))
     fig.tight_layout()
-    plt.show()
     idx = torch.tensor([tokenizer.encode(prompt)])
     out = generate(model, idx, max_new_tokens, model.cfg["context_length"], temperature=temperature,
                    top_k=top_k or None, top_p=top_p if top_p and top_p < 1 else None,
                    generator=torch.Generator().manual_seed(seed))
-    text = tokenizer.decode(out[0].tolist())
-    print(text)
-    return text
+    return fig, tokenizer.decode(out[0].tolist())
 
 
 def plot_attention(model, tokenizer, prompt, layer=0, head=0):
-    """Dibuja el mapa de calor de los pesos de atención de una cabeza sobre los tokens de prompt."""
+    """Dibuja el mapa de calor de los pesos de atención de una cabeza sobre los tokens de prompt.
+
+    Devuelve:
+        (figura de matplotlib, "").
+    """
     ids = tokenizer.encode(prompt)[-model.cfg["context_length"]:]
     weights = attention_weights(model, torch.tensor([ids]))[layer][head]
     labels = token_labels(tokenizer, ids)
@@ -116,19 +120,36 @@ def plot_attention(model, tokenizer, prompt, layer=0, head=0):
     ax.set_title(f"capa {layer}, cabeza {head}")
     fig.colorbar(image, ax=ax, shrink=0.8, label="peso de atención")
     fig.tight_layout()
-    plt.show()
+    return fig, ""
+
+
+def _outputs(fig, text):
+    """Convierte una figura y un texto en las salidas de un área de salida (PNG y texto), y cierra la figura."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    plt.close(fig)
+    png = {"output_type": "display_data", "metadata": {},
+           "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": "<figura>"}}
+    return (png, {"output_type": "stream", "name": "stdout", "text": text + "\n"}) if text else (png,)
 
 
 def _explorer(css_class, controls, draw):
-    """Junta los controles y un área de salida que se redibuja al cambiar cualquiera de ellos."""
+    """Junta los controles y un área de salida que se redibuja al cambiar cualquiera de ellos.
+
+    Las salidas se asignan directamente a Output.outputs (una imagen PNG y un texto) en vez de capturarlas
+    con «with out:»: así no dependen de qué celda se está ejecutando y funcionan igual en JupyterLab,
+    Colab y al ejecutar el notebook sin navegador.
+    """
     import ipywidgets as widgets
 
     out = widgets.Output()
 
     def redraw(_=None):
-        with out:
-            out.clear_output(wait=True)
-            draw(**{name: c.value for name, c in controls.items()})
+        values = {name: c.value for name, c in controls.items()}
+        if not values["prompt"]:
+            out.outputs = ({"output_type": "stream", "name": "stdout", "text": "Escribe un texto de partida.\n"},)
+            return
+        out.outputs = _outputs(*draw(**values))
 
     for c in controls.values():
         c.observe(redraw, names="value")
@@ -136,6 +157,13 @@ def _explorer(css_class, controls, draw):
     box = widgets.VBox([*controls.values(), out])
     box.add_class(css_class)
     return box
+
+
+def _show_static(fig, text):
+    """Muestra en la celda una figura fija (y su texto): lo que se ve sin los controles."""
+    plt.show()
+    if text:
+        print(text)
 
 
 def sampling_explorer(model, tokenizer, prompt="El modelo", max_new_tokens=30):
@@ -146,7 +174,7 @@ def sampling_explorer(model, tokenizer, prompt="El modelo", max_new_tokens=30):
     import ipywidgets as widgets
 
     model.eval()
-    plot_sampling(model, tokenizer, prompt, 1.0, None, None, max_new_tokens)  # la figura fija
+    _show_static(*plot_sampling(model, tokenizer, prompt, 1.0, None, None, max_new_tokens))  # la figura fija
     style = {"description_width": "110px"}
     controls = {
         "prompt": widgets.Text(value=prompt, description="texto", style=style, continuous_update=False),
@@ -159,10 +187,7 @@ def sampling_explorer(model, tokenizer, prompt="El modelo", max_new_tokens=30):
     }
 
     def draw(prompt, temperature, top_k, top_p):
-        if not prompt:
-            print("Escribe un texto de partida.")
-            return
-        plot_sampling(model, tokenizer, prompt, temperature, top_k or None, top_p, max_new_tokens)
+        return plot_sampling(model, tokenizer, prompt, temperature, top_k or None, top_p, max_new_tokens)
 
     return _explorer("explorador-muestreo", controls, draw)
 
@@ -172,7 +197,7 @@ def attention_explorer(model, tokenizer, prompt="El modelo aprende a predecir el
     import ipywidgets as widgets
 
     model.eval()
-    plot_attention(model, tokenizer, prompt, 0, 0)
+    _show_static(*plot_attention(model, tokenizer, prompt, 0, 0))
     style = {"description_width": "110px"}
     controls = {
         "prompt": widgets.Text(value=prompt, description="texto", style=style, continuous_update=False),
@@ -183,9 +208,6 @@ def attention_explorer(model, tokenizer, prompt="El modelo aprende a predecir el
     }
 
     def draw(prompt, layer, head):
-        if not prompt:
-            print("Escribe un texto.")
-            return
-        plot_attention(model, tokenizer, prompt, layer, head)
+        return plot_attention(model, tokenizer, prompt, layer, head)
 
     return _explorer("explorador-atencion", controls, draw)
