@@ -1,10 +1,12 @@
 """Pruebas de utils/train.py con torch.distributed: dos procesos de torchrun en esta CPU (gloo)."""
 
+import json
 import os
 import subprocess
 import sys
 import time
 
+import torch
 from conftest import ROOT
 from safetensors.torch import load_file
 
@@ -48,3 +50,21 @@ def test_proceso_colgado_falla_con_mensaje_claro(tmp_path):
     assert "otro proceso no respondió en 5 s" in result.stderr
     assert time.monotonic() - start < 60
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_continuar_tras_un_fallo_con_resume(tmp_path):
+    """Un proceso que muere tras el punto de control del paso 2 y se relanza con --resume acaba con los mismos
+    pesos que uno que no se interrumpió (con dropout: también se restaura el generador aleatorio)."""
+    args = [*TINY, "--eval-freq", "2", "--drop-rate", "0.1"]
+    whole = _run([*args, "--out", str(tmp_path / "entero")])
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    crashed = _run([*args, "--out", str(tmp_path / "cortado"), "--simulate-failure", "crash"])
+    assert crashed.returncode != 0 and "el proceso muere" in crashed.stderr
+    assert json.loads((tmp_path / "cortado.json").read_text(encoding="utf-8"))["step"] == 2
+    resumed = _run([*args, "--out", str(tmp_path / "cortado"), "--resume"])
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "paso inicial 2" in resumed.stdout
+    a, b = load_file(tmp_path / "entero.safetensors"), load_file(tmp_path / "cortado.safetensors")
+    for key in a:
+        if key.startswith("model."):
+            assert torch.equal(a[key], b[key]), key

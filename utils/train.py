@@ -52,11 +52,12 @@ def parse_args(argv=None):
     p.add_argument("--eval-freq", type=int, default=50)
     p.add_argument("--eval-iters", type=int, default=10)
     p.add_argument("--seed", type=int, default=123)
-    p.add_argument("--resume", action="store_true", help="continúa desde --out si existe")
+    p.add_argument("--resume", action="store_true",
+                   help="continúa desde el punto de control de --out si existe (se guarda en cada evaluación)")
     p.add_argument("--timeout", type=float, default=60.0,
                    help="segundos que un proceso espera a los demás antes de fallar")
     p.add_argument("--simulate-failure", choices=["crash", "hang"], default=None,
-                   help="el último proceso muere (crash) o se cuelga (hang) tras el primer paso; para ver qué pasa")
+                   help="el último proceso muere (crash) o se cuelga (hang) tras la primera evaluación")
     return p.parse_args(argv)
 
 
@@ -125,8 +126,12 @@ def run(args, rank, world_size, device):
         print(f"{world_size} proceso(s), {sum(p.numel() for p in model.parameters())} parámetros, "
               f"vocabulario {tokenizer.n_vocab}, {len(token_ids)} tokens, paso inicial {start_step}", flush=True)
 
+    extra = {"gpt2_ids": tokenizer.gpt2_ids, "world_size": world_size, "total_steps": args.steps}
+
+    fail_step = args.eval_freq if args.eval_freq < args.steps else 1  # tras el primer punto de control, si lo hay
+
     def on_step(step):
-        if args.simulate_failure and rank == world_size - 1 and step == 1:
+        if args.simulate_failure and rank == world_size - 1 and step == fail_step:
             if args.simulate_failure == "crash":
                 print(f"[rango {rank}] simulo un fallo: el proceso muere", file=sys.stderr, flush=True)
                 os._exit(1)
@@ -135,14 +140,15 @@ def run(args, rank, world_size, device):
 
     def on_eval(step, train_loss, val_loss):
         print(f"paso {step}: pérdida de entrenamiento {train_loss:.4f}, de validación {val_loss:.4f}", flush=True)
+        if step < args.steps:  # un punto de control en cada evaluación: --resume continúa desde el último
+            save_checkpoint(args.out, model, optimizer, step, extra=extra)
 
     history = train_model(
         model, train_loader, val_loader, optimizer, total_steps=args.steps, max_lr=args.lr, warmup_steps=args.warmup,
         min_lr=args.min_lr, eval_freq=args.eval_freq, eval_iters=args.eval_iters, start_step=start_step,
         on_eval=on_eval if rank == 0 else None, on_step=on_step, progress=rank == 0, evaluate=rank == 0)
     if rank == 0:
-        save_checkpoint(args.out, model, optimizer, args.steps,
-                        extra={"gpt2_ids": tokenizer.gpt2_ids, "world_size": world_size})
+        save_checkpoint(args.out, model, optimizer, args.steps, extra=extra)
         print(f"punto de control guardado en {args.out}.safetensors y {args.out}.json", flush=True)
         if history["steps"]:
             import matplotlib
