@@ -4,10 +4,14 @@
 Cambios respecto a GPTModel (los pesos son los mismos; gpt_to_fast_state_dict los traduce):
 - consulta, clave y valor salen de una sola multiplicación (W_qkv) en vez de tres;
 - la atención la calcula F.scaled_dot_product_attention, sin materializar la máscara;
-- LayerNorm y GELU son las de PyTorch (F.layer_norm, F.gelu), un núcleo cada una;
+- LayerNorm y GELU son las de PyTorch (F.layer_norm, F.gelu), un kernel cada una;
 - la capa de salida puede compartir la matriz de tok_emb (pesos compartidos, como GPT-2 original);
 - al generar, la capa de salida solo se aplica a la última posición;
+- las matrices de las capas lineales se guardan por columnas, que al generar se leen más deprisa;
 - una caché KV con la memoria reservada de antemano.
+
+El mismo modelo funciona en bfloat16 (copy.deepcopy(model).to(torch.bfloat16)) y con pesos int8
+(utils.quant.quantize_int8).
 """
 
 import torch
@@ -98,7 +102,7 @@ class FastMultiHeadAttention(nn.Module):
 
 
 class FastTransformerBlock(nn.Module):
-    """Bloque transformer de GPT-2 con las funciones de PyTorch de un solo núcleo.
+    """Bloque transformer de GPT-2 con las funciones de PyTorch que hacen cada paso en un solo kernel.
 
     Parámetros:
         cfg: configuración como GPT_CONFIG_124M.
@@ -119,7 +123,7 @@ class FastTransformerBlock(nn.Module):
 
     def forward(self, x, cache=None, layer=0):
         x = x + self.drop_shortcut(self.att(self.norm1(x), cache, layer))  # atención y atajo
-        # misma GELU que el libro (aproximación con tanh), pero en un solo núcleo
+        # misma GELU que el libro (aproximación con tanh), pero en un solo kernel
         h = F.gelu(self.fc(self.norm2(x)), approximate="tanh")  # (batch, num_tokens, 4 * emb_dim)
         return x + self.drop_shortcut(self.proj(h))  # red feed-forward y atajo
 
