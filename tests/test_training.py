@@ -204,3 +204,12 @@ def test_exploradores_redibujan_al_mover_un_control(tiny_cfg, tokenizer):
         assert out.outputs != before, f"{css}: mover el deslizador no cambia la salida"
         box.children[0].value = ""
         assert "Escribe un texto" in out.outputs[0]["text"]
+
+
+def test_paso_en_que_la_validacion_deja_de_mejorar():
+    """plateau_step marca la primera evaluación desde la que la validación ya no baja más de un 2 %."""
+    from utils.training import plateau_step
+
+    history = {"steps": [10, 20, 30, 40, 50], "val_losses": [7.0, 5.0, 4.5, 4.45, 4.6]}
+    assert plateau_step(history) == 30  # 4.45 está a menos de un 2 % de 4.5
+    assert plateau_step({"steps": [1, 2], "val_losses": [5.0, 3.0]}) == 2

@@ -119,7 +119,7 @@ def train_model(model, train_loader, val_loader, optimizer, total_steps, max_lr,
     batches_per_epoch = len(train_loader)
     stop_step = total_steps if stop_step is None else min(stop_step, total_steps)
     step = start_step
-    bar = tqdm(total=stop_step, initial=start_step, disable=not progress, desc="entrenando")
+    bar = tqdm(total=stop_step, initial=start_step, disable=not progress, desc="entrenando", mininterval=1.0)
     while step < stop_step:
         epoch, skip = divmod(step, batches_per_epoch)
         train_loader.sampler.set_epoch(epoch)  # un orden distinto en cada época, el mismo en cada proceso
@@ -157,29 +157,42 @@ def train_model(model, train_loader, val_loader, optimizer, total_steps, max_lr,
     return history
 
 
-def plot_losses(history, ax=None):
-    """Dibuja las pérdidas de entrenamiento y validación y marca el paso con la menor pérdida de validación.
+def plateau_step(history, tol=0.02):
+    """Devuelve el primer paso evaluado desde el que la pérdida de validación ya no mejora más de tol (relativo).
+
+    Es decir, el primer paso s tal que ninguna evaluación posterior baja de val(s)·(1 - tol): a partir de
+    ahí, seguir entrenando apenas ayuda con texto nuevo.
+    """
+    steps, val = history["steps"], history["val_losses"]
+    for i, loss in enumerate(val):
+        if min(val[i:]) > loss * (1 - tol):
+            return steps[i]
+    return steps[-1]
+
+
+def plot_losses(history, ax=None, tol=0.02):
+    """Dibuja las pérdidas de entrenamiento y validación y marca dónde la de validación deja de mejorar.
 
     Parámetros:
         history: el diccionario que devuelve train_model.
         ax: ejes de matplotlib donde dibujar (None: crea una figura nueva).
+        tol: mejora relativa por debajo de la cual se considera que la validación ya no mejora (ver plateau_step).
 
     Devuelve:
-        el paso con la menor pérdida de validación.
+        el paso marcado, el de plateau_step.
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
-    steps, val = history["steps"], history["val_losses"]
-    best = min(range(len(val)), key=val.__getitem__)
-    ax.plot(steps, history["train_losses"], label="entrenamiento")
-    ax.plot(steps, val, label="validación")
-    ax.axvline(steps[best], color="gray", linestyle="--", label=f"mejor validación (paso {steps[best]})")
+    step = plateau_step(history, tol)
+    ax.plot(history["steps"], history["train_losses"], label="entrenamiento")
+    ax.plot(history["steps"], history["val_losses"], label="validación")
+    ax.axvline(step, color="gray", linestyle="--", label=f"la validación deja de mejorar (paso {step})")
     ax.set_xlabel("paso")
     ax.set_ylabel("pérdida (entropía cruzada)")
     ax.legend()
-    return steps[best]
+    return step
 
 
 def _sha256(path):
