@@ -86,8 +86,9 @@ def test_tokenizador_compacto_ida_y_vuelta(tokenizer):
     assert tok.encode("zzqx") == [tok.eot_id] * len(tokenizer.encode("zzqx"))  # tokens nunca vistos
 
 
-def test_corpus_del_curso_al_dia_y_limpio():
-    """data/corpus_curso.txt existe, es UTF-8, tiene la prosa sin figuras ni direcciones de enlaces."""
+def test_corpus_del_curso_existe_y_esta_limpio():
+    """data/corpus_curso.txt existe, es UTF-8 y tiene la prosa sin figuras ni direcciones de enlaces (se regenera
+    a propósito, con python -m utils.data: que cambie una lección no cambia el corpus)."""
     text = read_corpus(CORPUS_PATH)
     assert len(text) > 50_000
     assert "Normalización" in text and "<img" not in text and "](" not in text
