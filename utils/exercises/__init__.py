@@ -4,7 +4,7 @@ dónde mirar, sin enseñar la solución.
 Cada pregunta tiene una función `evaluate_*` que devuelve un `Verdict`; el notebook lo imprime con
 `show(...)`, de common.py. Dónde está cada comprobación:
 
-- common.py: lo que comparten todas (Verdict, show, leer números escritos de varias formas...).
+- common.py: lo que comparten todas (Verdict, show, leer la respuesta y números escritos de varias formas...).
 - lesson1.py … lesson7.py: las preguntas «¿Lo has entendido?» del final de cada lección.
 - Notebook 8 (8_ejercicios.ipynb), un fichero por ejercicio:
     - ex1_params.py: 1 · parámetros de la red feed-forward frente a la atención.

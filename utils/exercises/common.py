@@ -2,10 +2,12 @@
 
 Una comprobación nunca imprime la solución: dice si la respuesta está bien y, cuando no, hacia dónde mirar.
 Cada pregunta tiene una función `evaluate_*` que devuelve un `Verdict` (lo usan las pruebas) y el notebook
-lo muestra con `show`.
+lo muestra con `show`. Casi todas empiezan igual, con el decorador `reads_answer` (sin respuesta, o una
+respuesta que no se puede leer), y muchas terminan con `wrong_with_hint` (la pista de un error típico).
 """
 
 import copy
+import functools
 import inspect
 import math
 import re
@@ -126,6 +128,88 @@ def as_bool(value):
     raise NotANumber(f"{value!r}")
 
 
+def to_shape(answer):
+    """Convierte una respuesta en una forma: tupla, lista, torch.Size o texto como "(3, 6, 50257)" o "3 x 6 x 50257".
+
+    Parámetros:
+        answer: la forma escrita por quien aprende.
+
+    Devuelve:
+        una tupla de enteros; lanza NotANumber si no se puede leer.
+    """
+    if isinstance(answer, torch.Size):
+        return tuple(answer)
+    if isinstance(answer, str):
+        text = re.sub(r"torch\.Size|[()\[\]]", " ", answer)
+        parts = re.split(r"[,x×*;]", text)
+        if len(parts) == 1:
+            parts = text.split()  # "3 6 50257": separados solo por espacios
+        parts = [part for part in parts if part.strip()]
+        if not parts:
+            raise NotANumber(f"no encuentro ningún número en {answer!r}")
+        return tuple(to_count(part) for part in parts)
+    if isinstance(answer, (tuple, list)):
+        return tuple(to_count(value) for value in answer)
+    raise NotANumber(f"se espera una forma como (a, b, c), y he recibido {type(answer).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# El principio y el final de casi todas las comprobaciones: leer la respuesta y explicar un error típico
+# ---------------------------------------------------------------------------------------------------
+
+def reads_answer(parser, message, answers=1):
+    """Decora una función evaluate_* para que reciba la respuesta ya leída.
+
+    Antes de llamar a la función, lee sus primeros `answers` parámetros con parser. Si falta alguno (None),
+    devuelve unanswered(); si parser no puede leer alguno (lanza NotANumber), devuelve wrong(message), con
+    {error} sustituido por lo que no se ha entendido. Si todo se lee bien, llama a la función con las
+    respuestas ya convertidas (un entero, un float, un booleano, una forma...).
+
+    Parámetros:
+        parser: la función que lee una respuesta, p. ej. to_count, to_float, as_bool o to_shape.
+        message: el mensaje si no se puede leer, p. ej. "Escribe un número entero: {error}.".
+        answers: cuántos de los primeros parámetros de la función son respuestas (por defecto, 1).
+
+    Devuelve:
+        el decorador.
+    """
+    def decorate(evaluate):
+        signature = inspect.signature(evaluate)
+        names = list(signature.parameters)[:answers]
+
+        @functools.wraps(evaluate)
+        def evaluate_read_answer(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            if any(bound.arguments.get(name) is None for name in names):
+                return unanswered()
+            try:
+                for name in names:
+                    bound.arguments[name] = parser(bound.arguments[name])
+            except NotANumber as error:
+                return wrong(message.format(error=error))
+            return evaluate(*bound.args, **bound.kwargs)
+
+        return evaluate_read_answer
+
+    return decorate
+
+
+def wrong_with_hint(value, hints, fallback):
+    """Devuelve el Verdict de una respuesta equivocada: la pista de su error típico o, si no es uno, fallback.
+
+    Parámetros:
+        value: la respuesta ya leída (un número, una forma...).
+        hints: {respuesta equivocada típica: pista que explica de dónde sale}.
+        fallback: el mensaje para cualquier otra respuesta equivocada.
+
+    Devuelve:
+        un Verdict "wrong".
+    """
+    if value in hints:
+        return wrong(f"Todavía no: {hints[value]}")
+    return wrong(fallback)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Piezas de las comprobaciones que reciben una clase (un modelo o un bloque escrito por quien aprende)
 # ---------------------------------------------------------------------------------------------------
@@ -157,6 +241,45 @@ def class_answer_problem(answer, what):
     if not callable(answer):
         return wrong(f"Se espera la clase {what} (algo que reciba cfg), y he recibido {type(answer).__name__}.")
     return None
+
+
+def build_answer(answer, cfg, what, noun):
+    """Crea en modo eval, con build_seeded, la clase de quien aprende, o explica por qué no se puede.
+
+    Parámetros:
+        answer: lo que pasó quien aprende (debería ser una clase que reciba cfg).
+        cfg: configuración con la que se crea.
+        what: qué se espera, para class_answer_problem (p. ej. "del modelo").
+        noun: cómo se nombra en el mensaje si crearla falla (p. ej. "modelo": «Crear tu modelo lanza...»).
+
+    Devuelve:
+        (lo creado, None) si se crea bien; (None, Verdict) si no.
+    """
+    problem = class_answer_problem(answer, what)
+    if problem:
+        return None, problem
+    try:
+        return build_seeded(answer, cfg).eval(), None
+    except Exception as error:  # noqa: BLE001 - el fallo es del código de quien aprende: se lo explicamos
+        return None, wrong(f"Crear tu {noun} lanza {type(error).__name__}: {error}")
+
+
+def forward_answer(model, x, noun):
+    """Pasa x, sin gradientes, por el modelo (o el bloque) de quien aprende, o explica por qué falla.
+
+    Parámetros:
+        model: lo que ha creado la clase de quien aprende.
+        x: la entrada (ids de tokens para un modelo, vectores para un bloque).
+        noun: cómo se nombra en el mensaje si falla (p. ej. "modelo").
+
+    Devuelve:
+        (la salida, None) si la pasada funciona; (None, Verdict) si lanza una excepción.
+    """
+    try:
+        with torch.no_grad():
+            return model(x), None
+    except Exception as error:  # noqa: BLE001 - el fallo es del código de quien aprende: se lo explicamos
+        return None, wrong(f"La pasada hacia delante de tu {noun} lanza {type(error).__name__}: {error}")
 
 
 def diagnose_count(value, expected, mistakes, what):

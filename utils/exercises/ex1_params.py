@@ -7,14 +7,7 @@ evaluate_block_params comprueba un bloque; evaluate_model_block_params, los n_la
 import torch
 
 from utils.config import GPT_CONFIG_124M
-from utils.exercises.common import (
-    NotANumber,
-    correct,
-    diagnose_count,
-    to_count,
-    unanswered,
-    wrong,
-)
+from utils.exercises.common import correct, diagnose_count, reads_answer, to_count, wrong
 from utils.gpt import TransformerBlock
 
 
@@ -59,6 +52,7 @@ def _att_mistakes(cfg):
 
 
 
+@reads_answer(to_count, "Escribe cada respuesta como un número entero de parámetros: {error}.", answers=2)
 def evaluate_block_params(ff_params, att_params, cfg=GPT_CONFIG_124M):
     """Comprueba los parámetros de la red feed-forward y de la atención de un bloque transformer.
 
@@ -70,18 +64,12 @@ def evaluate_block_params(ff_params, att_params, cfg=GPT_CONFIG_124M):
     Devuelve:
         un Verdict.
     """
-    if ff_params is None or att_params is None:
-        return unanswered()
-    try:
-        ff_value, att_value = to_count(ff_params), to_count(att_params)
-    except NotANumber as error:
-        return wrong(f"Escribe cada respuesta como un número entero de parámetros: {error}.")
     ff, att = _block_counts(cfg)
-    if (ff_value, att_value) == (att, ff):
+    if (ff_params, att_params) == (att, ff):
         return wrong("Los dos números están bien, pero al revés: ¿cuál de los dos módulos es el grande?")
     n = cfg["n_layers"]
     hints = []
-    for value, expected, what in ((ff_value, ff, "ff"), (att_value, att, "att")):
+    for value, expected, what in ((ff_params, ff, "ff"), (att_params, att, "att")):
         if value == expected * n:
             hints.append(f"{what}: ese número es el de los {n} bloques; aquí se pide uno solo.")
             continue
@@ -96,6 +84,7 @@ def evaluate_block_params(ff_params, att_params, cfg=GPT_CONFIG_124M):
 
 
 
+@reads_answer(to_count, "Escribe cada respuesta como un número entero de parámetros: {error}.", answers=2)
 def evaluate_model_block_params(ff_total, att_total, cfg=GPT_CONFIG_124M):
     """Comprueba los parámetros de todas las redes feed-forward y todas las atenciones del modelo.
 
@@ -107,18 +96,12 @@ def evaluate_model_block_params(ff_total, att_total, cfg=GPT_CONFIG_124M):
     Devuelve:
         un Verdict.
     """
-    if ff_total is None or att_total is None:
-        return unanswered()
-    try:
-        ff_value, att_value = to_count(ff_total), to_count(att_total)
-    except NotANumber as error:
-        return wrong(f"Escribe cada respuesta como un número entero de parámetros: {error}.")
     ff, att = _block_counts(cfg)
     n = cfg["n_layers"]
-    if (ff_value, att_value) == (att * n, ff * n):
+    if (ff_total, att_total) == (att * n, ff * n):
         return wrong("Los dos números están bien, pero al revés: ¿cuál de los dos módulos es el grande?")
     hints = []
-    for value, expected, what in ((ff_value, ff, "ff"), (att_value, att, "att")):
+    for value, expected, what in ((ff_total, ff, "ff"), (att_total, att, "att")):
         if value == expected * n:
             continue
         if value == expected:

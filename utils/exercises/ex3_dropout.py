@@ -4,13 +4,7 @@
 import torch
 import torch.nn as nn
 
-from utils.exercises.common import (
-    CHECK_CFG,
-    build_seeded,
-    class_answer_problem,
-    correct,
-    wrong,
-)
+from utils.exercises.common import CHECK_CFG, build_seeded, class_answer_problem, correct, forward_answer, wrong
 from utils.gpt import GPTModel
 
 # Las claves que este ejercicio añade a la configuración; check_config las acepta si se le pasan en extra_keys.
@@ -111,14 +105,11 @@ def evaluate_separate_dropout(model_class):
             handles.append(module.register_forward_hook(lambda *_, kind=kind: calls.__setitem__(kind, calls[kind] + 1)))
     torch.manual_seed(0)
     idx = torch.randint(0, CHECK_CFG["vocab_size"], (2, 6))
-    try:
-        with torch.no_grad():
-            out = model(idx)
-    except Exception as error:  # noqa: BLE001
-        return wrong(f"La pasada hacia delante de tu modelo lanza {type(error).__name__}: {error}")
-    finally:
-        for handle in handles:
-            handle.remove()
+    out, problem = forward_answer(model, idx, "modelo")
+    for handle in handles:
+        handle.remove()
+    if problem:
+        return problem
     n = CHECK_CFG["n_layers"]
     unused = [what for what, needed in (("drop_emb", calls["emb"] >= 1), ("att.dropout", calls["attn"] >= n),
                                         ("drop_shortcut", calls["shortcut"] >= 2 * n)) if not needed]

@@ -8,9 +8,10 @@ import torch.nn.functional as F
 from utils.exercises.common import (
     CHECK_CFG,
     Verdict,
+    build_answer,
     build_seeded,
-    class_answer_problem,
     correct,
+    forward_answer,
     show,
     wrong,
 )
@@ -56,13 +57,9 @@ def evaluate_post_ln_block(block_class):
     Devuelve:
         un Verdict.
     """
-    problem = class_answer_problem(block_class, "del bloque")
+    block, problem = build_answer(block_class, CHECK_CFG, "del bloque", "bloque")
     if problem:
         return problem
-    try:
-        block = build_seeded(block_class, CHECK_CFG).eval()
-    except Exception as error:  # noqa: BLE001
-        return wrong(f"Crear tu bloque lanza {type(error).__name__}: {error}")
     reference = build_seeded(TransformerBlock, CHECK_CFG).eval()
     with torch.no_grad():  # pesos distintos de 1 y 0 en las LayerNorm, para distinguir norm1 de norm2
         for module in (reference.norm1, reference.norm2):
@@ -75,11 +72,9 @@ def evaluate_post_ln_block(block_class):
                      "norm2); lo más fácil es heredar de TransformerBlock y reescribir solo forward.")
     torch.manual_seed(0)
     x = torch.randn(2, 5, CHECK_CFG["emb_dim"])
-    try:
-        with torch.no_grad():
-            out = block(x)
-    except Exception as error:  # noqa: BLE001
-        return wrong(f"La pasada hacia delante de tu bloque lanza {type(error).__name__}: {error}")
+    out, problem = forward_answer(block, x, "bloque")
+    if problem:
+        return problem
     if not isinstance(out, torch.Tensor) or out.shape != x.shape:
         return wrong("El bloque debe devolver un tensor con la misma forma que su entrada.")
     with torch.no_grad():

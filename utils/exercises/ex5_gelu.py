@@ -8,14 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from utils.exercises.common import (
-    NotANumber,
-    as_function,
-    correct,
-    to_float,
-    unanswered,
-    wrong,
-)
+from utils.exercises.common import as_function, correct, reads_answer, to_float, unanswered, wrong
 
 GELU_HINTS = [
     (lambda x: F.gelu(x, approximate="tanh"), "esa es la aproximación con tanh que usa GPT-2; aquí se pide la "
@@ -74,6 +67,7 @@ def _gelu_gap():
     return (F.gelu(x) - F.gelu(x, approximate="tanh")).abs()
 
 
+@reads_answer(to_float, "Escribe la diferencia como un número: {error}.")
 def evaluate_gelu_max_diff(value):
     """Comprueba la diferencia máxima, en valor absoluto, entre la GELU exacta y la aproximación con tanh.
 
@@ -83,24 +77,18 @@ def evaluate_gelu_max_diff(value):
     Devuelve:
         un Verdict.
     """
-    if value is None:
-        return unanswered()
-    try:
-        number = to_float(value)
-    except NotANumber as error:
-        return wrong(f"Escribe la diferencia como un número: {error}.")
     gap = _gelu_gap()
     expected = gap.max().item()
-    if abs(number - expected) <= 0.03 * expected:
+    if abs(value - expected) <= 0.03 * expected:
         return correct("¡Correcto! Las dos curvas difieren en menos de una milésima: por eso GPT-2 podía usar la "
                        "aproximación sin perder nada.")
-    if number < 0:
+    if value < 0:
         return wrong("Todavía no: una diferencia máxima no puede ser negativa; toma el valor absoluto antes del "
                      "máximo.")
-    if number < 1e-6:
+    if value < 1e-6:
         return wrong("Todavía no: te sale prácticamente cero; ¿comparas la GELU exacta consigo misma? Compárala "
                      "con F.gelu(x, approximate='tanh') o con GELU de utils.layers.")
-    if abs(number - gap.mean().item()) <= 0.03 * gap.mean().item():
+    if abs(value - gap.mean().item()) <= 0.03 * gap.mean().item():
         return wrong("Todavía no: eso parece la diferencia media; se pide la máxima.")
     return wrong("Todavía no: calcula (exacta - aproximada).abs().max() sobre los 10001 puntos de "
                  "torch.linspace(-6, 6, 10001).")

@@ -7,14 +7,14 @@ import torch.nn as nn
 
 from utils.exercises.common import (
     CHECK_CFG,
-    NotANumber,
     Verdict,
     as_bool,
+    build_answer,
     build_seeded,
-    class_answer_problem,
     correct,
+    forward_answer,
+    reads_answer,
     show,
-    unanswered,
     wrong,
 )
 from utils.gpt import GPTModel
@@ -32,13 +32,9 @@ def evaluate_no_pos_model(model_class):
     Devuelve:
         un Verdict.
     """
-    problem = class_answer_problem(model_class, "del modelo")
+    model, problem = build_answer(model_class, CHECK_CFG, "del modelo", "modelo")
     if problem:
         return problem
-    try:
-        model = build_seeded(model_class, CHECK_CFG).eval()
-    except Exception as error:  # noqa: BLE001
-        return wrong(f"Crear tu modelo lanza {type(error).__name__}: {error}")
     if not isinstance(model, nn.Module):
         return wrong("Tu clase debe devolver un nn.Module (hereda de GPTModel).")
     reference = build_seeded(GPTModel, CHECK_CFG).eval()
@@ -49,11 +45,9 @@ def evaluate_no_pos_model(model_class):
                      "GPTModel y reescribir solo forward.")
     torch.manual_seed(0)
     idx = torch.randint(0, CHECK_CFG["vocab_size"], (2, 7))
-    try:
-        with torch.no_grad():
-            out = model(idx)
-    except Exception as error:  # noqa: BLE001
-        return wrong(f"La pasada hacia delante de tu modelo lanza {type(error).__name__}: {error}")
+    out, problem = forward_answer(model, idx, "modelo")
+    if problem:
+        return problem
     with torch.no_grad():
         with_pos = reference(idx)
         reference.pos_emb.weight.zero_()
@@ -77,6 +71,7 @@ def evaluate_no_pos_model(model_class):
 
 
 
+@reads_answer(as_bool, "Responde con True o False (o «sí» / «no»); no entiendo {error}.", answers=2)
 def evaluate_permutation_answers(with_mask, without_mask):
     """Comprueba las predicciones sobre permutar la entrada de un modelo sin embeddings de posición.
 
@@ -87,19 +82,13 @@ def evaluate_permutation_answers(with_mask, without_mask):
     Devuelve:
         un Verdict.
     """
-    if with_mask is None or without_mask is None:
-        return unanswered()
-    try:
-        a, b = as_bool(with_mask), as_bool(without_mask)
-    except NotANumber as error:
-        return wrong(f"Responde con True o False (o «sí» / «no»); no entiendo {error}.")
-    if a and b:
+    if with_mask and without_mask:
         return wrong("Todavía no: una de las dos no es cierta. Piensa qué tokens ve la última posición y "
                      "cuáles ve la primera cuando hay máscara causal.")
-    if not a and not b:
+    if not with_mask and not without_mask:
         return wrong("Todavía no: sin posiciones y sin máscara, la atención trata la entrada como un conjunto; "
                      "¿qué queda entonces que dependa del orden?")
-    if a and not b:
+    if with_mask and not without_mask:
         return wrong("Todavía no: está al revés. ¿Cuál de los dos modelos sigue dependiendo del orden de los "
                      "tokens aunque no tenga pos_emb?")
     return correct("¡Correcto! Compruébalo en la celda siguiente.")

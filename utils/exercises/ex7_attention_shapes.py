@@ -10,7 +10,15 @@ import math
 import torch
 
 from utils.config import GPT_CONFIG_124M
-from utils.exercises.common import NotANumber, correct, to_count, unanswered, wrong
+from utils.exercises.common import (
+    NotANumber,
+    correct,
+    reads_answer,
+    to_count,
+    to_shape,
+    wrong,
+    wrong_with_hint,
+)
 from utils.gpt import TransformerBlock
 
 BATCH_SIZE, NUM_TOKENS = 2, 6  # el lote del enunciado: 2 textos de 6 tokens
@@ -41,14 +49,13 @@ def measure_attn_weights_shape(cfg=GPT_CONFIG_124M, batch_size=BATCH_SIZE, num_t
 
 
 def _as_shape(answer):
-    """Convierte una tupla, lista o torch.Size en una tupla de enteros; lanza NotANumber si no se puede."""
-    if isinstance(answer, torch.Size):
-        return tuple(answer)
-    if not isinstance(answer, (tuple, list)):
+    """Lee la forma como to_shape, pero sin aceptar texto: se pide una tupla, una lista o un torch.Size."""
+    if not isinstance(answer, (tuple, list)):  # torch.Size también es una tupla
         raise NotANumber(f"se espera una tupla como (a, b, c), y he recibido {type(answer).__name__}")
-    return tuple(to_count(value) for value in answer)
+    return to_shape(answer)
 
 
+@reads_answer(_as_shape, "Escribe la forma como una tupla de enteros: {error}.")
 def evaluate_attn_weights_shape(answer, cfg=GPT_CONFIG_124M):
     """Comprueba la forma de los pesos de atención (attn_weights) de un bloque con un lote de 2 textos de 6 tokens.
 
@@ -59,15 +66,9 @@ def evaluate_attn_weights_shape(answer, cfg=GPT_CONFIG_124M):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        shape = _as_shape(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe la forma como una tupla de enteros: {error}.")
     expected = measure_attn_weights_shape(cfg)
     b, h, t, d, c = BATCH_SIZE, cfg["n_heads"], NUM_TOKENS, cfg["emb_dim"], cfg["context_length"]
-    if shape == expected:
+    if answer == expected:
         return correct("¡Correcto! Cada cabeza calcula su propia matriz num_tokens × num_tokens: un peso por cada "
                        "pareja (token que pregunta, token al que mira).")
     hints = {
@@ -81,15 +82,15 @@ def evaluate_attn_weights_shape(answer, cfg=GPT_CONFIG_124M):
         (b, t, d): "esa es la forma de la entrada y de la salida de la atención, no la de sus pesos.",
         (b, h, t, d): "la última dimensión no es emb_dim: los pesos comparan cada token con cada token.",
     }
-    if shape in hints:
-        return wrong(f"Todavía no: {hints[shape]}")
-    if len(shape) != len(expected):
+    if answer not in hints and len(answer) != len(expected):
         return wrong(f"Todavía no: los pesos de atención tienen {len(expected)} dimensiones y tu forma tiene "
-                     f"{len(shape)}. Sigue las formas en MultiHeadAttention.forward: queries, keys, attn_scores.")
-    return wrong("Todavía no: sigue las formas en MultiHeadAttention.forward, desde la entrada (batch, num_tokens, "
-                 "emb_dim) hasta attn_scores = queries @ keys.transpose(2, 3).")
+                     f"{len(answer)}. Sigue las formas en MultiHeadAttention.forward: queries, keys, attn_scores.")
+    return wrong_with_hint(answer, hints, "Todavía no: sigue las formas en MultiHeadAttention.forward, desde la "
+                                          "entrada (batch, num_tokens, emb_dim) hasta attn_scores = queries @ "
+                                          "keys.transpose(2, 3).")
 
 
+@reads_answer(to_count, "Escribe la respuesta como un número entero: {error}.")
 def evaluate_attn_weights_total(answer, cfg=GPT_CONFIG_124M):
     """Comprueba cuántos pesos de atención calcula el modelo entero (todos los bloques) en una pasada del lote.
 
@@ -100,16 +101,10 @@ def evaluate_attn_weights_total(answer, cfg=GPT_CONFIG_124M):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe la respuesta como un número entero: {error}.")
     per_block = math.prod(measure_attn_weights_shape(cfg))
     n, b, h, t = cfg["n_layers"], BATCH_SIZE, cfg["n_heads"], NUM_TOKENS
     expected = n * per_block
-    if value == expected:
+    if answer == expected:
         return correct("¡Correcto! Y casi la mitad valen 0: la máscara causal los tapa, pero se calculan igual. "
                        "Con los 1024 tokens del contexto completo serían unos 151 millones por texto.")
     visible = n * b * h * t * (t + 1) // 2
@@ -125,8 +120,6 @@ def evaluate_attn_weights_total(answer, cfg=GPT_CONFIG_124M):
     if per_block == n * b * t * t:  # con tantos bloques como cabezas (124M: 12 y 12) las dos cuentas coinciden
         hints[per_block] = ("ese número sale de un solo bloque, o de todos los bloques sin las cabezas (en el de "
                             "124M hay tantos bloques como cabezas): cada cabeza de cada bloque calcula sus pesos.")
-    if value in hints:
-        return wrong(f"Todavía no: {hints[value]}")
-    return wrong("Todavía no: multiplica las dimensiones de la forma de los pesos de un bloque y después piensa "
-                 "cuántos bloques hay.")
+    return wrong_with_hint(answer, hints, "Todavía no: multiplica las dimensiones de la forma de los pesos de un "
+                                          "bloque y después piensa cuántos bloques hay.")
 

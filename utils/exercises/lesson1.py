@@ -1,43 +1,16 @@
 """Preguntas «¿Lo has entendido?» del notebook 1: la forma de los logits y el tamaño de una tabla de embeddings.
 
-Aquí vive también `to_shape`, que lee una forma escrita de varias maneras; la usan otras lecciones.
+La forma se lee con `to_shape`, de common.py, que acepta una tupla, una lista, un torch.Size o un texto.
 """
-
-import re
 
 import torch
 import torch.nn as nn
 
 from utils.config import GPT_CONFIG_124M
-from utils.exercises.common import NotANumber, correct, to_count, unanswered, wrong
+from utils.exercises.common import correct, reads_answer, to_count, to_shape, wrong_with_hint
 
 BATCH_SIZE, NUM_TOKENS = 3, 6  # el lote de la pregunta 1: 3 textos de 6 tokens
 NEW_CONTEXT_LENGTH = 2048  # la longitud de contexto de la pregunta 2
-
-
-def to_shape(answer):
-    """Convierte una respuesta en una forma: tupla, lista, torch.Size o texto como "(3, 6, 50257)" o "3 x 6 x 50257".
-
-    Parámetros:
-        answer: la forma escrita por quien aprende.
-
-    Devuelve:
-        una tupla de enteros; lanza NotANumber si no se puede leer.
-    """
-    if isinstance(answer, torch.Size):
-        return tuple(answer)
-    if isinstance(answer, str):
-        text = re.sub(r"torch\.Size|[()\[\]]", " ", answer)
-        parts = re.split(r"[,x×*;]", text)
-        if len(parts) == 1:
-            parts = text.split()  # "3 6 50257": separados solo por espacios
-        parts = [part for part in parts if part.strip()]
-        if not parts:
-            raise NotANumber(f"no encuentro ningún número en {answer!r}")
-        return tuple(to_count(part) for part in parts)
-    if isinstance(answer, (tuple, list)):
-        return tuple(to_count(value) for value in answer)
-    raise NotANumber(f"se espera una forma como (a, b, c), y he recibido {type(answer).__name__}")
 
 
 def logits_shape(cfg=GPT_CONFIG_124M, batch_size=BATCH_SIZE, num_tokens=NUM_TOKENS):
@@ -46,6 +19,7 @@ def logits_shape(cfg=GPT_CONFIG_124M, batch_size=BATCH_SIZE, num_tokens=NUM_TOKE
     return (batch_size, num_tokens, cfg["vocab_size"])
 
 
+@reads_answer(to_shape, "Escribe la forma como una tupla de enteros, por ejemplo (a, b, c): {error}.")
 def evaluate_logits_shape(answer, cfg=GPT_CONFIG_124M):
     """Comprueba la forma de los logits de DummyGPTModel para un lote de 3 textos de 6 tokens.
 
@@ -56,14 +30,8 @@ def evaluate_logits_shape(answer, cfg=GPT_CONFIG_124M):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        shape = to_shape(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe la forma como una tupla de enteros, por ejemplo (a, b, c): {error}.")
     b, t, v, d, c = BATCH_SIZE, NUM_TOKENS, cfg["vocab_size"], cfg["emb_dim"], cfg["context_length"]
-    if shape == logits_shape(cfg):
+    if answer == logits_shape(cfg):
         return correct("¡Correcto! Una fila por texto, una posición por token de entrada y una puntuación por "
                        "cada token del vocabulario.")
     hints = {
@@ -78,10 +46,8 @@ def evaluate_logits_shape(answer, cfg=GPT_CONFIG_124M):
         (b * t, v): "el modelo no junta el lote y los tokens en una sola dimensión.",
         (b, t, v - 1): "cuenta bien el vocabulario: hay una puntuación por cada uno de los vocab_size tokens.",
     }
-    if shape in hints:
-        return wrong(f"Todavía no: {hints[shape]}")
-    return wrong("Todavía no. Repasa la sección «Qué significa la forma»: qué recorre cada dimensión de los "
-                 "logits y de qué tamaño es cada una en este lote.")
+    return wrong_with_hint(answer, hints, "Todavía no. Repasa la sección «Qué significa la forma»: qué recorre cada "
+                                          "dimensión de los logits y de qué tamaño es cada una en este lote.")
 
 
 def pos_emb_params(cfg=GPT_CONFIG_124M, context_length=NEW_CONTEXT_LENGTH):
@@ -91,6 +57,7 @@ def pos_emb_params(cfg=GPT_CONFIG_124M, context_length=NEW_CONTEXT_LENGTH):
     return sum(p.numel() for p in table.parameters())
 
 
+@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
 def evaluate_pos_emb_params(answer, cfg=GPT_CONFIG_124M):
     """Comprueba cuántos parámetros tiene pos_emb si context_length pasa de 1024 a 2048.
 
@@ -101,12 +68,6 @@ def evaluate_pos_emb_params(answer, cfg=GPT_CONFIG_124M):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número entero de parámetros: {error}.")
     expected = pos_emb_params(cfg)
     d, n, v = cfg["emb_dim"], NEW_CONTEXT_LENGTH, cfg["vocab_size"]
     mistakes = {
@@ -118,10 +79,8 @@ def evaluate_pos_emb_params(answer, cfg=GPT_CONFIG_124M):
         v * d: "esa es la tabla de embeddings de token (tok_emb), no la de posición.",
         (n + 1) * d: "una tabla de embeddings no tiene sesgo ni filas de más: solo las filas que se buscan.",
     }
-    if value == expected:
+    if answer == expected:
         return correct("¡Correcto! Una fila por posición y emb_dim números en cada fila: duplicar la longitud de "
                        "contexto duplica la tabla.")
-    if value in mistakes:
-        return wrong(f"Todavía no: {mistakes[value]}")
-    return wrong("Todavía no. Piensa en pos_emb como una tabla: cuántas filas tiene con la nueva longitud de "
-                 "contexto y cuántos números guarda cada fila.")
+    return wrong_with_hint(answer, mistakes, "Todavía no. Piensa en pos_emb como una tabla: cuántas filas tiene con la "
+                                             "nueva longitud de contexto y cuántos números guarda cada fila.")

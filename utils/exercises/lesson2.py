@@ -3,7 +3,15 @@ y el eje sobre el que normaliza."""
 
 import torch
 
-from utils.exercises.common import NotANumber, correct, to_count, to_float, unanswered, wrong
+from utils.exercises.common import (
+    NotANumber,
+    correct,
+    reads_answer,
+    to_count,
+    to_float,
+    wrong,
+    wrong_with_hint,
+)
 from utils.layers import LayerNorm
 
 EMB_DIM = 768  # el tamaño de la LayerNorm de las preguntas
@@ -15,6 +23,7 @@ def layernorm_params(emb_dim=EMB_DIM):
     return sum(p.numel() for p in LayerNorm(emb_dim).parameters() if p.requires_grad)
 
 
+@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
 def evaluate_layernorm_params(answer, emb_dim=EMB_DIM):
     """Comprueba cuántos parámetros entrenables tiene LayerNorm(768).
 
@@ -25,14 +34,8 @@ def evaluate_layernorm_params(answer, emb_dim=EMB_DIM):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número entero de parámetros: {error}.")
     expected = layernorm_params(emb_dim)
-    if value == expected:
+    if answer == expected:
         return correct("¡Correcto! Dos vectores aprendibles del tamaño del embedding; eps es una constante.")
     d = emb_dim
     mistakes = {
@@ -43,9 +46,8 @@ def evaluate_layernorm_params(answer, emb_dim=EMB_DIM):
         d * d + d: "LayerNorm no tiene una matriz de pesos como nn.Linear: trata cada dimensión por separado.",
         expected + 1: "eps es una constante que fijamos nosotros, no un parámetro que se entrene.",
     }
-    if value in mistakes:
-        return wrong(f"Todavía no: {mistakes[value]}")
-    return wrong("Todavía no. Mira qué crea el __init__ de LayerNorm con nn.Parameter y de qué tamaño es cada cosa.")
+    return wrong_with_hint(answer, mistakes, "Todavía no. Mira qué crea el __init__ de LayerNorm con nn.Parameter y de "
+                                             "qué tamaño es cada cosa.")
 
 
 def scale_shift_stats(seed=123):
@@ -75,6 +77,7 @@ def _as_pair(answer):
     raise NotANumber("responde con dos números entre paréntesis: (media, varianza)")
 
 
+@reads_answer(_as_pair, "Todavía no puedo leer tu respuesta: {error}.")
 def evaluate_scale_shift(answer):
     """Comprueba la media y la varianza de la salida de LayerNorm(768) con scale = 2 y shift = 3.
 
@@ -84,12 +87,7 @@ def evaluate_scale_shift(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        mean, var = _as_pair(answer)
-    except NotANumber as error:
-        return wrong(f"Todavía no puedo leer tu respuesta: {error}.")
+    mean, var = answer
     true_mean, true_var = scale_shift_stats()
     mean_ok, var_ok = abs(mean - true_mean) <= 0.1, abs(var - true_var) <= 0.1
     if mean_ok and var_ok:
@@ -123,6 +121,17 @@ def normalized_dim(shape=(2, 4, 8)):
     return dims[0] - len(shape)  # en negativo: -1 es la última
 
 
+DIM_NAMES = {"batch": 0, "lote": 0, "num_tokens": 1, "tokens": 1, "emb_dim": 2, "embedding": 2}
+
+
+def _as_dim(answer):
+    """Lee una dimensión: un entero como -1 o 2, o el nombre de la dimensión ("emb_dim", "tokens"...)."""
+    if isinstance(answer, str) and answer.strip().lower() in DIM_NAMES:
+        return DIM_NAMES[answer.strip().lower()]
+    return to_count(answer)
+
+
+@reads_answer(_as_dim, "Escribe el número que pasarías a dim= (o el nombre de la dimensión): {error}.")
 def evaluate_norm_dim(answer):
     """Comprueba sobre qué dimensión de una entrada (batch, num_tokens, emb_dim) calcula LayerNorm la media.
 
@@ -132,23 +141,13 @@ def evaluate_norm_dim(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    names = {"batch": 0, "lote": 0, "num_tokens": 1, "tokens": 1, "emb_dim": 2, "embedding": 2}
-    if isinstance(answer, str) and answer.strip().lower() in names:
-        dim = names[answer.strip().lower()]
-    else:
-        try:
-            dim = to_count(answer)
-        except NotANumber as error:
-            return wrong(f"Escribe el número que pasarías a dim= (o el nombre de la dimensión): {error}.")
-    if dim not in (-3, -2, -1, 0, 1, 2):
+    if answer not in (-3, -2, -1, 0, 1, 2):
         return wrong("Todavía no: una entrada (batch, num_tokens, emb_dim) solo tiene las dimensiones 0, 1 y 2 "
                      "(o -3, -2 y -1 contando desde el final).")
-    if dim % 3 == normalized_dim() % 3:
+    if answer % 3 == normalized_dim() % 3:
         return correct("¡Correcto! Cada token se normaliza por su cuenta, con sus emb_dim valores, sin mirar a "
                        "los demás tokens ni a los demás textos del lote.")
-    if dim % 3 == 0:
+    if answer % 3 == 0:
         return wrong("Todavía no: esa dimensión recorre los textos del lote; normalizar a lo largo del lote es lo "
                      "que hace BatchNorm.")
     return wrong("Todavía no: esa dimensión recorre los tokens de un texto; LayerNorm no mezcla tokens distintos.")

@@ -4,8 +4,7 @@ medium y la forma del tensor intermedio."""
 import torch
 
 from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M
-from utils.exercises.common import NotANumber, correct, to_count, unanswered, wrong
-from utils.exercises.lesson1 import to_shape
+from utils.exercises.common import correct, reads_answer, to_count, to_shape, wrong, wrong_with_hint
 from utils.layers import FeedForward
 
 BATCH_SIZE, NUM_TOKENS = 2, 3  # el lote x del notebook: (2, 3, 768)
@@ -22,6 +21,7 @@ def hidden_size(cfg=GPT_CONFIG_355M):
     return _feed_forward(cfg).layers[0].out_features
 
 
+@reads_answer(to_count, "Escribe un número entero: {error}.")
 def evaluate_hidden_size(answer, cfg=GPT_CONFIG_355M):
     """Comprueba el tamaño de la capa oculta de FeedForward en GPT-2 medium (emb_dim = 1024).
 
@@ -32,14 +32,8 @@ def evaluate_hidden_size(answer, cfg=GPT_CONFIG_355M):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número entero: {error}.")
     d = cfg["emb_dim"]
-    if value == hidden_size(cfg):
+    if answer == hidden_size(cfg):
         return correct("¡Correcto! La primera capa lineal expande cada token y la segunda lo devuelve a emb_dim.")
     small = hidden_size(GPT_CONFIG_124M)
     mistakes = {
@@ -48,10 +42,8 @@ def evaluate_hidden_size(answer, cfg=GPT_CONFIG_355M):
         2 * d: "el factor de expansión de GPT-2 no es 2; míralo en FeedForward.__init__.",
         d // 4: "la capa oculta no contrae el vector: lo expande.",
     }
-    if value in mistakes:
-        return wrong(f"Todavía no: {mistakes[value]}")
-    return wrong("Todavía no. Busca en FeedForward.__init__ el tamaño de salida de la primera nn.Linear y "
-                 "aplícalo al emb_dim de GPT-2 medium.")
+    return wrong_with_hint(answer, mistakes, "Todavía no. Busca en FeedForward.__init__ el tamaño de salida de la "
+                                             "primera nn.Linear y aplícalo al emb_dim de GPT-2 medium.")
 
 
 def ff_params(cfg=GPT_CONFIG_355M):
@@ -59,6 +51,7 @@ def ff_params(cfg=GPT_CONFIG_355M):
     return sum(p.numel() for p in _feed_forward(cfg).parameters())
 
 
+@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
 def evaluate_ff_params(answer, cfg=GPT_CONFIG_355M):
     """Comprueba cuántos parámetros tiene una red FeedForward de GPT-2 medium (un solo bloque).
 
@@ -69,14 +62,8 @@ def evaluate_ff_params(answer, cfg=GPT_CONFIG_355M):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número entero de parámetros: {error}.")
     expected = ff_params(cfg)
-    if value == expected:
+    if answer == expected:
         return correct("¡Correcto! Dos matrices de emb_dim × 4·emb_dim más los sesgos de las dos capas.")
     d, h = cfg["emb_dim"], hidden_size(cfg)
     mistakes = {
@@ -89,12 +76,11 @@ def evaluate_ff_params(answer, cfg=GPT_CONFIG_355M):
         expected * cfg["n_layers"]: "la pregunta es por una sola red feed-forward, no por todos los bloques.",
         2 * d * d + 2 * d: "la capa oculta no tiene emb_dim neuronas: se expande.",
     }
-    if value in mistakes:
-        return wrong(f"Todavía no: {mistakes[value]}")
-    if abs(value - expected) <= 0.01 * expected and value % 1000 == 0:
+    if answer not in mistakes and abs(answer - expected) <= 0.01 * expected and answer % 1000 == 0:
         return wrong("Estás muy cerca, pero buscamos el número exacto, no una aproximación.")
-    return wrong("Todavía no. Cuenta como en el notebook: pesos y sesgos de cada una de las dos capas lineales "
-                 "(GELU no tiene parámetros), ahora con emb_dim = 1024.")
+    return wrong_with_hint(answer, mistakes, "Todavía no. Cuenta como en el notebook: pesos y sesgos de cada una de "
+                                             "las dos capas lineales (GELU no tiene parámetros), ahora con emb_dim = "
+                                             "1024.")
 
 
 def hidden_shape(cfg=GPT_CONFIG_124M, batch_size=BATCH_SIZE, num_tokens=NUM_TOKENS):
@@ -109,6 +95,7 @@ def hidden_shape(cfg=GPT_CONFIG_124M, batch_size=BATCH_SIZE, num_tokens=NUM_TOKE
     return shapes[0]
 
 
+@reads_answer(to_shape, "Escribe la forma como una tupla de enteros, por ejemplo (a, b, c): {error}.")
 def evaluate_hidden_shape(answer, cfg=GPT_CONFIG_124M):
     """Comprueba la forma del tensor entre las dos capas lineales de ffn para x de forma (2, 3, 768).
 
@@ -119,15 +106,9 @@ def evaluate_hidden_shape(answer, cfg=GPT_CONFIG_124M):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        shape = to_shape(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe la forma como una tupla de enteros, por ejemplo (a, b, c): {error}.")
     b, t, d = BATCH_SIZE, NUM_TOKENS, cfg["emb_dim"]
     h = hidden_size(cfg)
-    if shape == hidden_shape(cfg):
+    if answer == hidden_shape(cfg):
         return correct("¡Correcto! Las capas lineales solo cambian la última dimensión: el lote y los tokens "
                        "pasan tal cual, cada token por su cuenta.")
     hints = {
@@ -138,7 +119,5 @@ def evaluate_hidden_shape(answer, cfg=GPT_CONFIG_124M):
         (d, h): "esa es la forma de una matriz de pesos, no la del tensor que sale de la capa.",
         (b, t, 2 * d): "el factor de expansión de GPT-2 no es 2.",
     }
-    if shape in hints:
-        return wrong(f"Todavía no: {hints[shape]}")
-    return wrong("Todavía no. nn.Linear cambia solo la última dimensión de su entrada; mira a qué tamaño la lleva "
-                 "la primera capa.")
+    return wrong_with_hint(answer, hints, "Todavía no. nn.Linear cambia solo la última dimensión de su entrada; mira a "
+                                          "qué tamaño la lleva la primera capa.")

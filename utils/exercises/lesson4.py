@@ -3,7 +3,7 @@ puede sumar el atajo y por qué ayuda al gradiente."""
 
 import torch
 
-from utils.exercises.common import NotANumber, correct, to_count, to_float, unanswered, wrong
+from utils.exercises.common import correct, reads_answer, to_count, to_float, unanswered, wrong
 
 F_SLOPE, N_LAYERS = 0.1, 3  # la pregunta 1: 3 capas con atajo y f'(x) = 0,1 en cada una
 LAYER_SIZES = [3, 3, 4, 4, 4, 1]  # la red de la pregunta 2
@@ -22,6 +22,14 @@ def shortcut_gain(slope=F_SLOPE, n_layers=N_LAYERS):
     return float(grad)
 
 
+def _to_decimal(answer):
+    """Lee un número como to_float, pero con "1,5" siempre decimal: aquí la coma no separa miles."""
+    if isinstance(answer, str) and answer.count(",") == 1 and "." not in answer:
+        answer = answer.replace(",", ".")
+    return to_float(answer)
+
+
+@reads_answer(_to_decimal, "Escribe un número: {error}.")
 def evaluate_shortcut_gain(answer):
     """Comprueba por cuánto queda multiplicado el gradiente tras 3 capas con atajo con f'(x) = 0,1 en cada una.
 
@@ -31,26 +39,18 @@ def evaluate_shortcut_gain(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    if isinstance(answer, str) and answer.count(",") == 1 and "." not in answer:
-        answer = answer.replace(",", ".")  # aquí "1,5" es siempre un decimal, no un separador de miles
-    try:
-        value = to_float(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número: {error}.")
     expected = shortcut_gain()
-    if abs(value - expected) <= 1.5e-3:
+    if abs(answer - expected) <= 1.5e-3:
         return correct("¡Correcto! Cada capa aporta un factor 1 + f'(x), y el producto de factores cercanos a 1 "
                        "no se hunde hacia cero.")
-    if abs(value - F_SLOPE ** N_LAYERS) <= 1e-6:
+    if abs(answer - F_SLOPE ** N_LAYERS) <= 1e-6:
         return wrong("Todavía no: ese sería el factor sin atajos, solo con f. La capa devuelve x + f(x): deriva "
                      "también el sumando x.")
-    if abs(value - (1 + N_LAYERS * F_SLOPE)) <= 1e-6:
+    if abs(answer - (1 + N_LAYERS * F_SLOPE)) <= 1e-6:
         return wrong("Casi: la regla de la cadena multiplica los factores de las capas, no los suma.")
-    if abs(value - (1 + F_SLOPE)) <= 1e-6:
+    if abs(answer - (1 + F_SLOPE)) <= 1e-6:
         return wrong("Ese es el factor de una sola capa; el gradiente atraviesa las tres.")
-    if abs(value - 1.0) <= 1e-6:
+    if abs(answer - 1.0) <= 1e-6:
         return wrong("Todavía no: el atajo no sustituye a f, se suma a ella. No te olvides de f'(x).")
     return wrong("Todavía no. Calcula la derivada de una capa, x + f(x), y aplica la regla de la cadena a las "
                  "tres capas seguidas.")
@@ -67,6 +67,7 @@ def shortcut_count(layer_sizes=LAYER_SIZES):
     return count
 
 
+@reads_answer(to_count, "Escribe un número entero de capas: {error}.")
 def evaluate_shortcut_count(answer):
     """Comprueba en cuántas de las cinco capas se suma el atajo con layer_sizes = [3, 3, 4, 4, 4, 1].
 
@@ -76,23 +77,17 @@ def evaluate_shortcut_count(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número entero de capas: {error}.")
     expected = shortcut_count()
-    if value == expected:
+    if answer == expected:
         return correct("¡Correcto! Solo se suma el atajo en las capas cuya salida tiene la misma forma que su "
                        "entrada.")
     n_layers = len(LAYER_SIZES) - 1
-    if value == n_layers:
+    if answer == n_layers:
         return wrong("Todavía no: use_shortcut=True no basta; el forward comprueba otra cosa antes de sumar.")
-    if value == shortcut_count([3, 3, 3, 3, 3, 1]):
+    if answer == shortcut_count([3, 3, 3, 3, 3, 1]):
         return wrong("Todavía no: ese es el número para la red del notebook, [3, 3, 3, 3, 3, 1]; aquí los "
                      "tamaños son otros.")
-    if value == 0:
+    if answer == 0:
         return wrong("Todavía no: algunas capas sí conservan la forma de su entrada.")
     return wrong("Todavía no. Escribe, para cada capa, su tamaño de entrada y de salida (dos números seguidos de "
                  "layer_sizes) y mira en cuáles coinciden.")

@@ -5,7 +5,7 @@ import torch
 
 from utils.attention import MultiHeadAttention
 from utils.config import GPT_CONFIG_124M
-from utils.exercises.common import NotANumber, as_bool, correct, to_count, to_float, unanswered, wrong
+from utils.exercises.common import as_bool, correct, reads_answer, to_count, to_float, wrong, wrong_with_hint
 
 NUM_TOKENS = 6  # la frase del notebook: "Your journey starts with one step"
 HEADS_CFG = {**GPT_CONFIG_124M, "n_heads": 16}  # la configuración de la pregunta 1
@@ -18,6 +18,7 @@ def head_dim(cfg=HEADS_CFG):
     return mha.head_dim
 
 
+@reads_answer(to_float, "Escribe un número: {error}.")
 def evaluate_head_dim(answer, cfg=HEADS_CFG):
     """Comprueba head_dim si en GPT_CONFIG_124M se cambia n_heads a 16 (emb_dim sigue en 768).
 
@@ -28,15 +29,9 @@ def evaluate_head_dim(answer, cfg=HEADS_CFG):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_float(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número: {error}.")
     expected = head_dim(cfg)
     d, h = cfg["emb_dim"], cfg["n_heads"]
-    if value == expected:
+    if answer == expected:
         return correct("¡Correcto! Las columnas de cada proyección se reparten a partes iguales entre las cabezas.")
     mistakes = {
         d: "ese es el tamaño de toda la proyección; cada cabeza se queda solo con una parte.",
@@ -46,7 +41,7 @@ def evaluate_head_dim(answer, cfg=HEADS_CFG):
                                                                  "GPT-2 (124M); la pregunta cambia n_heads.",
     }
     for wrong_value, hint in mistakes.items():
-        if abs(value - wrong_value) < 1e-6 and wrong_value != expected:
+        if abs(answer - wrong_value) < 1e-6 and wrong_value != expected:
             return wrong(f"Todavía no: {hint}")
     return wrong("Todavía no. Repasa cómo reparte MultiHeadAttention las columnas de d_out entre num_heads.")
 
@@ -57,6 +52,7 @@ def nonzero_weights(num_tokens=NUM_TOKENS):
     return int((~mask).sum())
 
 
+@reads_answer(to_count, "Escribe un número entero: {error}.")
 def evaluate_nonzero_weights(answer):
     """Comprueba cuántos pesos de atención de una cabeza pueden ser distintos de cero con 6 tokens.
 
@@ -66,14 +62,8 @@ def evaluate_nonzero_weights(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número entero: {error}.")
     n = NUM_TOKENS
-    if value == nonzero_weights():
+    if answer == nonzero_weights():
         return correct("¡Correcto! Cada token se ve a sí mismo y a los anteriores: la diagonal y lo que queda "
                        "debajo de ella.")
     mistakes = {
@@ -82,12 +72,11 @@ def evaluate_nonzero_weights(answer):
         n: "no es solo la diagonal: cada token ve también a todos los anteriores.",
         n * (n + 1): "cuenta una sola vez cada par (consulta, clave) que la máscara deja pasar.",
     }
-    if value in mistakes:
-        return wrong(f"Todavía no: {mistakes[value]}")
-    return wrong("Todavía no. Mira el mapa de calor de los pesos con máscara y cuenta las celdas que no están "
-                 "tapadas.")
+    return wrong_with_hint(answer, mistakes, "Todavía no. Mira el mapa de calor de los pesos con máscara y cuenta las "
+                                             "celdas que no están tapadas.")
 
 
+@reads_answer(as_bool, "Responde sí o no (también vale True o False).")
 def evaluate_heads_change_params(answer):
     """Comprueba si duplicar num_heads (con el mismo d_out) cambia los parámetros de MultiHeadAttention.
 
@@ -97,17 +86,11 @@ def evaluate_heads_change_params(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = as_bool(answer)
-    except NotANumber:
-        return wrong("Responde sí o no (también vale True o False).")
     with torch.device("meta"):
         counts = {h: sum(p.numel() for p in MultiHeadAttention(768, 768, 1024, 0.0, h).parameters())
                   for h in (12, 24)}
     changes = counts[12] != counts[24]
-    if value == changes:
+    if answer == changes:
         return correct("¡Correcto! W_query, W_key, W_value y out_proj siguen midiendo d_in × d_out y d_out × d_out; "
                        "solo cambia en cuántos trozos se reparten sus columnas.")
     return wrong("Todavía no. Mira qué capas crea MultiHeadAttention.__init__ y de qué tamaño es cada una: "

@@ -4,7 +4,7 @@ tok_emb y out_head en GPT-2 medium."""
 import torch
 
 from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M
-from utils.exercises.common import NotANumber, close, correct, to_count, to_float, unanswered, wrong
+from utils.exercises.common import close, correct, reads_answer, to_count, to_float, wrong, wrong_with_hint
 from utils.gpt import GPTModel
 
 NUM_PARAMS = 100_000_000  # el modelo de la pregunta 1
@@ -16,6 +16,7 @@ def float32_mib(num_params=NUM_PARAMS):
     return num_params * BYTES_FLOAT32 / 1024**2
 
 
+@reads_answer(to_float, "Escribe un número de MiB: {error}.")
 def evaluate_float32_mib(answer):
     """Comprueba cuántos MiB ocupan en float32 los pesos de un modelo de 100 millones de parámetros.
 
@@ -25,14 +26,8 @@ def evaluate_float32_mib(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_float(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número de MiB: {error}.")
     expected = float32_mib()
-    if close(value, expected):
+    if close(answer, expected):
         return correct("¡Correcto! 4 bytes por parámetro, y un MiB son 1024 · 1024 bytes.")
     mistakes = [
         (NUM_PARAMS * BYTES_FLOAT32 / 1e6, "has dividido entre un millón (MB); el curso usa MiB, que son 1024² "
@@ -43,7 +38,7 @@ def evaluate_float32_mib(answer):
         (NUM_PARAMS * 2 / 1024**2, "eso sería en 16 bits (2 bytes); la pregunta es en float32."),
     ]
     for wrong_value, hint in mistakes:
-        if close(value, wrong_value):
+        if close(answer, wrong_value):
             return wrong(f"Todavía no: {hint}")
     return wrong("Todavía no. Repasa la celda que calcula el tamaño del modelo: bytes por parámetro y qué se "
                  "divide entre qué.")
@@ -59,6 +54,7 @@ def tying_counts(cfg=GPT_CONFIG_355M):
     return separate, sum(p.numel() for p in model.parameters())  # parameters() no repite un tensor compartido
 
 
+@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
 def evaluate_tying_savings(answer, cfg=GPT_CONFIG_355M):
     """Comprueba cuántos parámetros se ahorran en GPT-2 medium (355M) compartiendo tok_emb y out_head.
 
@@ -69,16 +65,10 @@ def evaluate_tying_savings(answer, cfg=GPT_CONFIG_355M):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número entero de parámetros: {error}.")
     separate, tied = tying_counts(cfg)
     expected = separate - tied
     v, d = cfg["vocab_size"], cfg["emb_dim"]
-    if value == expected:
+    if answer == expected:
         return correct("¡Correcto! Se ahorra una matriz entera de vocab_size × emb_dim.")
     mistakes = {
         2 * v * d: "compartir no elimina las dos matrices: queda una, que usan las dos capas.",
@@ -89,7 +79,5 @@ def evaluate_tying_savings(answer, cfg=GPT_CONFIG_355M):
         v * GPT_CONFIG_124M["emb_dim"]: "ese es el ahorro en GPT-2 (124M); la pregunta es sobre GPT-2 medium, con "
                                         "otro emb_dim.",
     }
-    if value in mistakes:
-        return wrong(f"Todavía no: {mistakes[value]}")
-    return wrong("Todavía no. Mira las formas de tok_emb.weight y out_head.weight: ¿cuántos números tiene la "
-                 "matriz que deja de estar repetida?")
+    return wrong_with_hint(answer, mistakes, "Todavía no. Mira las formas de tok_emb.weight y out_head.weight: "
+                                             "¿cuántos números tiene la matriz que deja de estar repetida?")

@@ -3,7 +3,7 @@ voraz."""
 
 import torch
 
-from utils.exercises.common import CHECK_CFG, NotANumber, as_bool, correct, to_count, to_float, unanswered, wrong
+from utils.exercises.common import CHECK_CFG, as_bool, correct, reads_answer, to_count, to_float, wrong
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
 from utils.sampling import apply_temperature, generate, top_p_filter
@@ -19,6 +19,7 @@ def kept_by_top_p(probs=PROBS, p=TOP_P):
     return int(torch.isfinite(top_p_filter(logits, p)).sum())
 
 
+@reads_answer(to_count, "Escribe un número entero de tokens: {error}.")
 def evaluate_top_p_count(answer):
     """Comprueba cuántos tokens conserva top-p con probabilidades 0,5 0,3 0,15 0,05 y top_p = 0,7.
 
@@ -28,21 +29,15 @@ def evaluate_top_p_count(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_count(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe un número entero de tokens: {error}.")
     expected = kept_by_top_p()
-    if value == expected:
+    if answer == expected:
         return correct("¡Correcto! Se suman probabilidades de mayor a menor y se para en cuanto se llega a top_p.")
-    if value == expected - 1:
+    if answer == expected - 1:
         return wrong("Todavía no: con esos tokens la suma aún no llega a top_p; top-p conserva el conjunto más "
                      "pequeño que llega, no el más grande que se queda por debajo.")
-    if value == expected + 1:
+    if answer == expected + 1:
         return wrong("Todavía no: te sobra un token; en cuanto la suma llega a top_p, los demás se descartan.")
-    if value == len(PROBS):
+    if answer == len(PROBS):
         return wrong("Todavía no: top-p descarta los tokens menos probables que ya no hacen falta para llegar "
                      "a top_p.")
     return wrong("Todavía no. Ordena las probabilidades de mayor a menor y ve sumando hasta llegar a top_p.")
@@ -59,6 +54,7 @@ def flatter_temperature():
     return max(TEMPERATURES, key=entropy)
 
 
+@reads_answer(to_float, "Escribe una de las dos temperaturas, como número: {error}.")
 def evaluate_flatter_temperature(answer):
     """Comprueba qué temperatura, 0,1 o 10, acerca más la distribución a la uniforme.
 
@@ -68,21 +64,16 @@ def evaluate_flatter_temperature(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = to_float(answer)
-    except NotANumber as error:
-        return wrong(f"Escribe una de las dos temperaturas, como número: {error}.")
-    if value not in TEMPERATURES:
+    if answer not in TEMPERATURES:
         return wrong("Elige una de las dos temperaturas de la pregunta.")
-    if value == flatter_temperature():
+    if answer == flatter_temperature():
         return correct("¡Correcto! Dividir entre un número grande acerca todos los logits a 0, y softmax de logits "
                        "casi iguales da probabilidades casi iguales.")
     return wrong("Todavía no: dividir los logits entre un número pequeño agranda sus diferencias, y softmax "
                  "concentra entonces la probabilidad en el mayor.")
 
 
+@reads_answer(as_bool, "Responde sí o no (también vale True o False).")
 def evaluate_top_k_one_is_greedy(answer):
     """Comprueba si generate con top_k=1 y temperature=1.5 elige los mismos tokens que generate_text_simple.
 
@@ -92,19 +83,13 @@ def evaluate_top_k_one_is_greedy(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    try:
-        value = as_bool(answer)
-    except NotANumber:
-        return wrong("Responde sí o no (también vale True o False).")
     torch.manual_seed(0)
     model = GPTModel(CHECK_CFG).eval()
     idx = torch.tensor([[1, 2, 3]])
     sampled = generate(model, idx, 8, CHECK_CFG["context_length"], temperature=1.5, top_k=1,
                        generator=torch.Generator().manual_seed(0))
     same = torch.equal(sampled, generate_text_simple(model, idx, 8, CHECK_CFG["context_length"]))
-    if value == same:
+    if answer == same:
         return correct("¡Correcto! Con un solo candidato, el sorteo siempre lo elige a él, sea cual sea la "
                        "temperatura.")
     return wrong("Todavía no: piensa cuántos tokens quedan con probabilidad mayor que 0 después de top_k=1, y "
