@@ -36,6 +36,24 @@ KEY_ALIASES = {
 }
 
 
+def check_required_keys(cfg, keys):
+    """Comprueba que la configuración tiene todas las claves de keys.
+
+    Parámetros:
+        cfg: diccionario de configuración.
+        keys: las claves que deben estar.
+
+    Devuelve:
+        nada; lanza ValueError en español con las que faltan.
+    """
+    missing = [key for key in keys if key not in cfg]
+    if missing:
+        raise ValueError(
+            f"A la configuración le faltan las claves {missing}; "
+            f"parte de GPT_CONFIG_124M y cambia solo lo que necesites: {{**GPT_CONFIG_124M, ...}}."
+        )
+
+
 def check_config(cfg, extra_keys=()):
     """Comprueba que una configuración tiene las claves del modelo, ninguna más, y valores coherentes.
 
@@ -63,12 +81,7 @@ def check_config(cfg, extra_keys=()):
                 f"La configuración tiene la clave {key!r}, que el modelo no usa{hint}. "
                 f"Las claves que acepta son: {', '.join(accepted)}."
             )
-    missing = [key for key in REQUIRED_KEYS if key not in cfg]
-    if missing:
-        raise ValueError(
-            f"A la configuración le faltan las claves {missing}; "
-            f"parte de GPT_CONFIG_124M y cambia solo lo que necesites: {{**GPT_CONFIG_124M, ...}}."
-        )
+    check_required_keys(cfg, REQUIRED_KEYS)
     for key in POSITIVE_INT_KEYS:
         value = cfg[key]
         if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:

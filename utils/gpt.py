@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from utils.attention import MultiHeadAttention, check_sequence_input
-from utils.config import check_config
+from utils.config import check_config, check_required_keys
 from utils.layers import FeedForward, LayerNorm
 
 BLOCK_KEYS = ("emb_dim", "context_length", "n_heads", "drop_rate", "qkv_bias")  # las que lee TransformerBlock
@@ -33,12 +33,7 @@ def check_cfg_argument(name, cfg, unpacked, needed=()):
             f"La configuración debe ser un diccionario como GPT_CONFIG_124M, no {type(cfg).__name__}: "
             f"{name}(GPT_CONFIG_124M)."
         )
-    missing = [key for key in needed if key not in cfg]
-    if missing:
-        raise ValueError(
-            f"A la configuración le faltan las claves {missing}; "
-            f"parte de GPT_CONFIG_124M y cambia solo lo que necesites: {{**GPT_CONFIG_124M, ...}}."
-        )
+    check_required_keys(cfg, needed)
 
 
 class TransformerBlock(nn.Module):
