@@ -7,9 +7,11 @@ from transformers import GPT2Config, GPT2LMHeadModel
 from utils.fast_gpt import (
     FastGPTModel,
     FastKVCache,
+    FastLinear,
     fast_gpt_from_state_dict,
     generate_fast,
     gpt_to_fast_state_dict,
+    onednn_linear_works,
 )
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
@@ -149,14 +151,93 @@ def test_mismos_logits_con_el_modelo_de_124m(gpt124_seed123, tokenizer):
         assert (fast(batch) - model(batch)).abs().max().item() < 1e-4
 
 
-def test_matrices_guardadas_por_columnas_sin_cambiar_numeros(tiny_cfg):
-    """Las matrices de las capas lineales se guardan por columnas (traspuesta contigua) con los mismos valores."""
+def test_matrices_por_filas_sin_cambiar_numeros(tiny_cfg):
+    """Las matrices de las capas lineales quedan guardadas por filas (contiguas), con los mismos valores,
+    también cuando llegan traspuestas, como las de Hugging Face."""
     model, fast = _pair(tiny_cfg)
     for name in ("att.W_qkv", "att.out_proj", "fc", "proj"):
-        weight = fast.trf_blocks[0].get_submodule(name).weight
-        assert weight.t().is_contiguous() and not weight.is_contiguous()
-    assert fast.out_head.weight.t().is_contiguous()
+        assert isinstance(fast.trf_blocks[0].get_submodule(name), FastLinear)
+        assert fast.trf_blocks[0].get_submodule(name).weight.is_contiguous()
+    assert fast.out_head.weight.is_contiguous()
     torch.testing.assert_close(fast.trf_blocks[1].fc.weight, model.trf_blocks[1].ff.layers[0].weight, rtol=0, atol=0)
+    transposed = {k: v.t().contiguous().t() if v.dim() == 2 else v for k, v in model.state_dict().items()}
+    assert not transposed["trf_blocks.0.ff.layers.0.weight"].is_contiguous()
+    fast_t = fast_gpt_from_state_dict(transposed, tiny_cfg)
+    assert all(m.weight.is_contiguous() for m in fast_t.modules() if isinstance(m, FastLinear))
+
+
+def _ops(fn):
+    """Nombres de los operadores que ejecuta fn(), vistos con torch.profiler."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        fn()
+    return {event.key for event in prof.key_averages()}
+
+
+needs_onednn = pytest.mark.skipif(not onednn_linear_works(), reason="este PyTorch no tiene la capa lineal de oneDNN")
+
+
+@needs_onednn
+@pytest.mark.parametrize("dtype,tol", [(torch.float32, 1e-5), (torch.bfloat16, 3e-2)])
+def test_fast_linear_usa_onednn_al_generar_y_da_lo_de_f_linear(dtype, tol):
+    """Sin gradiente, en CPU, FastLinear multiplica con oneDNN (se ve en el perfil) y da lo que F.linear."""
+    torch.manual_seed(0)
+    linear = FastLinear(96, 80).to(dtype).eval()
+    x = torch.randn(3, 5, 96, dtype=dtype)
+    with torch.no_grad():
+        assert "mkldnn::_linear_pointwise" in _ops(lambda: linear(x))
+        y = linear(x)
+        expected = torch.nn.functional.linear(x.float(), linear.weight.float(), linear.bias.float())
+    assert y.shape == (3, 5, 80) and y.dtype == dtype
+    torch.testing.assert_close(y.float(), expected, rtol=tol, atol=tol)
+    with torch.no_grad():
+        y_gelu = linear(x, gelu=True)  # GELU dentro de la misma multiplicación
+    torch.testing.assert_close(y_gelu.float(), torch.nn.functional.gelu(expected, approximate="tanh"),
+                               rtol=tol, atol=tol)
+
+
+@needs_onednn
+def test_fast_linear_con_gradiente_usa_f_linear():
+    """Si hace falta el gradiente (entrenar), FastLinear usa F.linear y el gradiente llega a los pesos."""
+    torch.manual_seed(0)
+    linear = FastLinear(16, 8)
+    x = torch.randn(2, 16)
+    assert "mkldnn::_linear_pointwise" not in _ops(lambda: linear(x))
+    linear(x).sum().backward()
+    torch.testing.assert_close(linear.weight.grad, torch.ones(8, 1) * x.sum(0))
+    with torch.no_grad():
+        expected = torch.nn.functional.gelu(linear(x), approximate="tanh")
+    torch.testing.assert_close(linear(x, gelu=True), expected)
+
+
+@needs_onednn
+def test_fast_linear_bfloat16_rehace_su_copia_si_cambia_la_matriz():
+    """En bfloat16 la matriz reordenada para oneDNN se rehace si la matriz cambia (in situ o sustituida),
+    y copy.deepcopy y torch.save funcionan (la copia reordenada no se copia)."""
+    import copy
+    import io
+
+    torch.manual_seed(0)
+    linear = FastLinear(32, 16, bias=False).to(torch.bfloat16).eval()
+    x = torch.randn(1, 32, dtype=torch.bfloat16)
+
+    def check():
+        with torch.no_grad():
+            torch.testing.assert_close(linear(x), torch.nn.functional.linear(x, linear.weight), rtol=2e-2, atol=2e-2)
+
+    check()
+    with torch.no_grad():
+        linear.weight.mul_(-3)  # in situ: avanza el contador de versiones
+    check()
+    linear.load_state_dict({"weight": torch.randn(16, 32)})
+    check()
+    linear.weight = torch.nn.Parameter(torch.randn(16, 32, dtype=torch.bfloat16))  # otra matriz
+    check()
+    twin = copy.deepcopy(linear)
+    torch.save(linear, io.BytesIO())
+    with torch.no_grad():
+        torch.testing.assert_close(twin(x), linear(x), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("bad", [[[1, 2]], torch.tensor([1, 2]), "hola"])

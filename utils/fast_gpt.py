@@ -4,15 +4,18 @@
 Cambios respecto a GPTModel (los pesos son los mismos; gpt_to_fast_state_dict los traduce):
 - consulta, clave y valor salen de una sola multiplicación (W_qkv) en vez de tres;
 - la atención la calcula F.scaled_dot_product_attention, sin materializar la máscara;
-- LayerNorm y GELU son las de PyTorch (F.layer_norm, F.gelu), un kernel cada una;
+- LayerNorm es la de PyTorch (F.layer_norm, un kernel) y la GELU se hace dentro de la multiplicación de fc;
 - la capa de salida puede compartir la matriz de tok_emb (pesos compartidos, como GPT-2 original);
 - al generar, la capa de salida solo se aplica a la última posición;
-- las matrices de las capas lineales se guardan por columnas, que al generar se leen más deprisa;
+- al generar en CPU, las capas lineales multiplican con oneDNN (FastLinear), que lee las matrices casi
+  al ancho de banda de la memoria, y no con MKL, que en muchas CPU va bastante más despacio;
 - una caché KV con la memoria reservada de antemano.
 
 El mismo modelo funciona en bfloat16 (copy.deepcopy(model).to(torch.bfloat16)) y con pesos int8
 (utils.quant.quantize_int8).
 """
+
+import functools
 
 import torch
 import torch.nn as nn
@@ -58,6 +61,73 @@ class FastKVCache(KVCache):
         self.num_tokens = 0
 
 
+@functools.cache
+def onednn_linear_works():
+    """True si esta instalación de PyTorch tiene la capa lineal de oneDNN para CPU y da lo mismo que F.linear.
+
+    Se comprueba una vez, con una multiplicación pequeña: en CPU sin oneDNN (o con un PyTorch que haya
+    cambiado esa función interna) FastLinear usa F.linear y todo sigue funcionando, solo que más despacio.
+    """
+    if not (torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")):
+        return False
+    try:
+        x, w, b = torch.randn(2, 8), torch.randn(4, 8), torch.randn(4)
+        y = torch.ops.mkldnn._linear_pointwise(x, w, b, "none", [], "")
+        return y.shape == (2, 4) and torch.allclose(y, F.linear(x, w, b), atol=1e-5)
+    except (RuntimeError, NotImplementedError):
+        return False
+
+
+class FastLinear(nn.Linear):
+    """nn.Linear (mismos parámetros, mismos nombres) que al generar en CPU multiplica con oneDNN.
+
+    Al generar un solo texto, cada capa lineal multiplica un vector por su matriz y el tiempo se va en
+    leer la matriz de memoria. La multiplicación matriz × vector de MKL, la que usa F.linear en float32,
+    no reparte bien ese trabajo entre los núcleos; la de oneDNN (la biblioteca de Intel que PyTorch trae
+    dentro y que usa torch.compile en CPU) lee la matriz casi al ancho de banda de la memoria.
+
+    - float32: oneDNN usa la matriz tal cual (guardada por filas, como en nn.Linear).
+    - bfloat16: oneDNN necesita la matriz reordenada a su formato por bloques; se prepara la primera vez
+      y se guarda aparte (ocupa lo mismo que la matriz), y se vuelve a preparar si la matriz cambia.
+    - en cualquier otro caso (GPU, gradientes, otros tipos, PyTorch sin oneDNN, dentro de torch.compile):
+      F.linear, mismo resultado.
+
+    forward(x, gelu=True) aplica además GELU (aproximación con tanh) a la salida; con oneDNN, dentro de
+    la misma multiplicación, sin otra pasada por la memoria.
+    """
+
+    def forward(self, x, gelu=False):
+        w = self.weight
+        if (torch.compiler.is_compiling()  # torch.compile elige sus propios kernels a partir de F.linear
+                or x.device.type != "cpu" or x.dtype != w.dtype or w.dtype not in (torch.float32, torch.bfloat16)
+                or not w.is_contiguous() or (torch.is_grad_enabled() and (x.requires_grad or w.requires_grad))
+                or not onednn_linear_works()):
+            y = F.linear(x, w, self.bias)
+            return F.gelu(y, approximate="tanh") if gelu else y
+        if w.dtype == torch.bfloat16:
+            w = self._packed_weight()
+        if gelu:
+            return torch.ops.mkldnn._linear_pointwise(x, w, self.bias, "gelu", [], "tanh")
+        return torch.ops.mkldnn._linear_pointwise(x, w, self.bias, "none", [], "")
+
+    def _packed_weight(self):
+        """La matriz en el formato de oneDNN, preparada la primera vez y otra vez si la matriz cambia.
+
+        Un cambio se nota por la dirección de la matriz o por su contador de versiones, que avanza con
+        cada operación in situ (load_state_dict, copy_, mul_ dentro de torch.no_grad()).
+        """
+        key = (self.weight.data_ptr(), self.weight._version, self.weight.dtype)
+        if getattr(self, "_packed", (None,))[0] != key:
+            with torch.no_grad():
+                self._packed = (key, torch.ops.mkldnn._reorder_linear_weight(self.weight.detach(), 1))
+        return self._packed[1]
+
+    def __getstate__(self):
+        # copy.deepcopy y pickle no saben copiar la matriz en formato de oneDNN: se deja fuera y se rehace
+        state = self.__dict__.copy()
+        state.pop("_packed", None)
+        return state
+
 class FastMultiHeadAttention(nn.Module):
     """Atención multicabeza causal con una sola proyección W_qkv y F.scaled_dot_product_attention.
 
@@ -74,8 +144,8 @@ class FastMultiHeadAttention(nn.Module):
         self.head_dim = cfg["emb_dim"] // cfg["n_heads"]
         self.dropout = cfg["drop_rate"]
         # W_query, W_key y W_value apiladas: una multiplicación grande es más rápida que tres pequeñas
-        self.W_qkv = nn.Linear(cfg["emb_dim"], 3 * cfg["emb_dim"], bias=cfg["qkv_bias"])
-        self.out_proj = nn.Linear(cfg["emb_dim"], cfg["emb_dim"])
+        self.W_qkv = FastLinear(cfg["emb_dim"], 3 * cfg["emb_dim"], bias=cfg["qkv_bias"])
+        self.out_proj = FastLinear(cfg["emb_dim"], cfg["emb_dim"])
 
     def forward(self, x, cache=None, layer=0):
         b, num_tokens, emb_dim = x.shape
@@ -117,14 +187,14 @@ class FastTransformerBlock(nn.Module):
         self.norm1 = nn.LayerNorm(emb_dim, eps=1e-5)  # su forward es F.layer_norm
         self.att = FastMultiHeadAttention(cfg)
         self.norm2 = nn.LayerNorm(emb_dim, eps=1e-5)
-        self.fc = nn.Linear(emb_dim, 4 * emb_dim)  # las dos capas de la red feed-forward
-        self.proj = nn.Linear(4 * emb_dim, emb_dim)
+        self.fc = FastLinear(emb_dim, 4 * emb_dim)  # las dos capas de la red feed-forward
+        self.proj = FastLinear(4 * emb_dim, emb_dim)
         self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
 
     def forward(self, x, cache=None, layer=0):
         x = x + self.drop_shortcut(self.att(self.norm1(x), cache, layer))  # atención y atajo
-        # misma GELU que el libro (aproximación con tanh), pero en un solo kernel
-        h = F.gelu(self.fc(self.norm2(x)), approximate="tanh")  # (batch, num_tokens, 4 * emb_dim)
+        # misma GELU que el libro (aproximación con tanh), hecha dentro de la multiplicación de fc
+        h = self.fc(self.norm2(x), gelu=True)  # (batch, num_tokens, 4 * emb_dim)
         return x + self.drop_shortcut(self.proj(h))  # red feed-forward y atajo
 
 
@@ -149,7 +219,7 @@ class FastGPTModel(nn.Module):
         self.drop_emb = nn.Dropout(cfg["drop_rate"])
         self.trf_blocks = nn.ModuleList([FastTransformerBlock(cfg) for _ in range(cfg["n_layers"])])
         self.final_norm = nn.LayerNorm(cfg["emb_dim"], eps=1e-5)
-        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+        self.out_head = FastLinear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
         if tie_weights:
             self.out_head.weight = self.tok_emb.weight  # la misma matriz (vocab_size, emb_dim) para las dos
 
@@ -227,25 +297,17 @@ def fast_gpt_from_state_dict(state_dict, cfg, tie_weights=False):
     fast_sd = gpt_to_fast_state_dict(state_dict, cfg, tie_weights)
     for name, tensor in fast_sd.items():
         if name.endswith(("W_qkv.weight", "out_proj.weight", "fc.weight", "proj.weight", "out_head.weight")):
-            fast_sd[name] = by_columns(tensor)
+            # por filas, como las crea nn.Linear: así las lee FastLinear con oneDNN (los pesos de Hugging
+            # Face llegan traspuestos, y .contiguous() los copia en ese orden; si ya lo están, no copia)
+            fast_sd[name] = tensor.contiguous()
     if tie_weights:
-        fast_sd["tok_emb.weight"] = fast_sd["out_head.weight"]  # la misma matriz, con la misma disposición
+        fast_sd["tok_emb.weight"] = fast_sd["out_head.weight"]  # la misma matriz para las dos capas
     with torch.device("meta"):  # los parámetros se crean sin memoria ni valores: se sobrescribirán
         model = FastGPTModel(cfg, tie_weights)
     model.load_state_dict(fast_sd, assign=True)  # los parámetros pasan a ser estos tensores
     if tie_weights:
         model.out_head.weight = model.tok_emb.weight  # assign crea dos parámetros: se vuelven a unir
     return model.eval()
-
-
-def by_columns(weight):
-    """Devuelve la misma matriz (out_features, in_features) guardada por columnas, sin cambiar ningún número.
-
-    Al generar, cada capa lineal multiplica un solo vector por su matriz y el tiempo se va en leerla de
-    memoria. Con la matriz por columnas (su traspuesta contigua), la multiplicación de MKL la recorre
-    entre 1,5 y 2 veces más deprisa en las CPU que hemos probado.
-    """
-    return weight.t().contiguous().t()
 
 
 def generate_fast(model, idx, max_new_tokens, context_size, use_cache=True):

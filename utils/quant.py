@@ -14,6 +14,7 @@ import copy
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 def quantize_rows(weight):
@@ -42,6 +43,7 @@ class Int8Linear(nn.Module):
 
     Forma:
         entrada (..., in_features) -> salida (..., out_features), con el tipo de la entrada.
+        forward(x, gelu=True) aplica además GELU (aproximación con tanh), como FastLinear.
     """
 
     def __init__(self, linear, compute_dtype=torch.bfloat16):
@@ -53,7 +55,7 @@ class Int8Linear(nn.Module):
         self.register_buffer("scales", scales.to(compute_dtype))
         self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach().clone(), requires_grad=False)
 
-    def forward(self, x):
+    def forward(self, x, gelu=False):
         shape = x.shape
         x2d = x.reshape(-1, self.in_features).to(self.compute_dtype)
         if hasattr(torch.ops.aten, "_weight_int8pack_mm"):
@@ -61,7 +63,8 @@ class Int8Linear(nn.Module):
         else:  # PyTorch sin ese kernel: mismas cuentas, desempaquetando la matriz (más lento)
             y = x2d @ (self.weight_int8.to(self.compute_dtype) * self.scales[:, None]).t()
         y = y.to(x.dtype).reshape(*shape[:-1], self.out_features)
-        return y if self.bias is None else y + self.bias.to(x.dtype)
+        y = y if self.bias is None else y + self.bias.to(x.dtype)
+        return F.gelu(y, approximate="tanh") if gelu else y
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, int8"

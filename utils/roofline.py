@@ -18,6 +18,9 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
+
+from utils.fast_gpt import FastLinear
 
 
 def _best_seconds(fn, reps):
@@ -45,22 +48,27 @@ def memory_bandwidth(size_mib=256, reps=5):
     return x.numel() * 4 / _best_seconds(x.sum, reps)
 
 
-def matvec_bandwidth(rows=16384, cols=4096, reps=5):
+def matvec_bandwidth(rows=16384, cols=4096, reps=5, onednn=True):
     """Mide a qué velocidad lee memoria una multiplicación matriz × vector float32, en bytes por segundo.
 
-    Es la operación de cada capa lineal al generar un token; su velocidad suele quedar por debajo de
-    memory_bandwidth, porque la biblioteca de álgebra lineal no siempre reparte el trabajo entre
-    todos los núcleos. La matriz (256 MiB por defecto) se guarda por columnas, como en FastGPTModel.
+    Es la operación de cada capa lineal al generar un token. Con onednn=True se multiplica como
+    FastLinear (con oneDNN, si esta instalación de PyTorch lo tiene); con onednn=False, como F.linear,
+    que en float32 usa MKL y en muchas CPU lee bastante por debajo de memory_bandwidth, porque no reparte
+    bien el trabajo entre los núcleos. La matriz ocupa 256 MiB por defecto, guardada por filas.
     """
-    w = torch.ones(cols, rows).t()  # (rows, cols) por columnas
+    linear = FastLinear(cols, rows, bias=False, device="meta")
+    linear.weight = nn.Parameter(torch.ones(rows, cols), requires_grad=False)
     x = torch.ones(1, cols)
-    return w.numel() * 4 / _best_seconds(lambda: x @ w.t(), reps)
+    multiply = linear if onednn else (lambda v: F.linear(v, linear.weight))
+    with torch.no_grad():
+        return rows * cols * 4 / _best_seconds(lambda: multiply(x), reps)
 
 
 def matmul_flops(n=1024, dtype=torch.float32, reps=5):
     """Mide cuántas operaciones de coma flotante por segundo hace una multiplicación n × n × n.
 
-    Cuenta 2·n³ FLOPs (una multiplicación y una suma por término).
+    Cuenta 2·n³ FLOPs (una multiplicación y una suma por término). Se mide con a @ b y con FastLinear
+    (oneDNN), y se queda con la más rápida: el techo es lo mejor que consigue la máquina.
 
     Parámetros:
         n: tamaño de las matrices cuadradas.
@@ -68,8 +76,11 @@ def matmul_flops(n=1024, dtype=torch.float32, reps=5):
         reps: repeticiones medidas.
     """
     a = torch.ones(n, n, dtype=dtype)
-    b = torch.ones(n, n, dtype=dtype)
-    return 2 * n**3 / _best_seconds(lambda: a @ b, reps)
+    linear = FastLinear(n, n, bias=False, device="meta")
+    linear.weight = nn.Parameter(torch.ones(n, n, dtype=dtype), requires_grad=False)
+    with torch.no_grad():
+        seconds = min(_best_seconds(lambda: a @ linear.weight, reps), _best_seconds(lambda: linear(a), reps))
+    return 2 * n**3 / seconds
 
 
 def cpu_features():
@@ -146,10 +157,16 @@ def decode_ceiling(bandwidth, bytes_per_token):
 
 @dataclass
 class Roofline:
-    """Las medidas de la máquina: memoria (bytes/s) y cuentas (FLOP/s), con la descripción de la CPU."""
+    """Las medidas de la máquina: memoria (bytes/s) y cuentas (FLOP/s), con la descripción de la CPU.
+
+    bandwidth: leer memoria (una suma); matvec_bandwidth: matriz × vector como FastLinear (oneDNN);
+    mkl_matvec_bandwidth: la misma multiplicación con F.linear (MKL en float32); fp32_flops y bf16_flops:
+    multiplicación de matrices (bf16_flops es None si la CPU no hace bfloat16 por hardware).
+    """
 
     bandwidth: float
     matvec_bandwidth: float
+    mkl_matvec_bandwidth: float
     fp32_flops: float
     bf16_flops: float | None
     cpu: dict = field(default_factory=dict)
@@ -167,6 +184,7 @@ def measure_roofline(quick=True):
     return Roofline(
         bandwidth=memory_bandwidth(size, reps),
         matvec_bandwidth=matvec_bandwidth(reps=reps),
+        mkl_matvec_bandwidth=matvec_bandwidth(reps=reps, onednn=False),
         fp32_flops=matmul_flops(1024 if quick else 2048, torch.float32, reps),
         bf16_flops=bf16,
         cpu=cpu,
