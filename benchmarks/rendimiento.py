@@ -30,7 +30,7 @@ import torch
 import transformers
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from utils.fast_gpt import FastKVCache, fast_gpt_from_state_dict, generate_fast
+from utils.fast_gpt import FastKVCache, FastLinear, fast_gpt_from_state_dict, generate_fast
 from utils.flops import forward_flops
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
@@ -138,6 +138,31 @@ def profile_decode_step(model, steps=10, top=8):
              f"{100 * e.self_cpu_time_total / total:.0f} %"] for e in events[:top]]
     print_table(["operador", "llamadas por paso", "ms por paso", "del total"], rows)
     return total / steps / 1e6  # segundos por paso
+
+
+def matvec_by_shape(cfg, total_mib=256, reps=3):
+    """Velocidad de lectura de FastLinear (matriz × vector) con cada forma de matriz de GPT-2.
+
+    Para cada forma se multiplican, una tras otra, tantas matrices distintas como quepan en total_mib
+    (más que la caché L3), como al generar: cada matriz se lee de memoria una sola vez por vuelta.
+    Devuelve filas [forma, MiB por matriz, µs por matriz, GB/s].
+    """
+    d, v = cfg["emb_dim"], cfg["vocab_size"]
+    rows = []
+    for out_f, in_f in [(d, d), (3 * d, d), (4 * d, d), (d, 4 * d), (v, d)]:
+        mib = out_f * in_f * 4 / 2**20
+        linears = []
+        for _ in range(max(1, round(total_mib / mib))):
+            linear = FastLinear(in_f, out_f, bias=False, device="meta")
+            linear.weight = torch.nn.Parameter(torch.ones(out_f, in_f), requires_grad=False)
+            linears.append(linear)
+        x = torch.ones(1, 1, in_f)
+        with torch.inference_mode():
+            med, _ = interleaved({"vuelta": lambda x=x, linears=linears: [linear(x) for linear in linears]}, reps)
+        seconds = med["vuelta"] / len(linears)
+        rows.append([f"({out_f}, {in_f})", f"{mib:.2f}", f"{seconds * 1e6:.0f}",
+                     f"{out_f * in_f * 4 / seconds / 1e9:.1f}"])
+    return rows
 
 
 def try_compile(model, prompt, new_tokens):
@@ -255,6 +280,12 @@ def main(argv=None):
     print(f"Tiempo propio total por paso (con el perfilador): {step_s * 1000:.1f} ms; leer los "
           f"{weight_bytes_per_token(models['fp32']) / 2**20:.0f} MiB de pesos al ancho de banda medido serían "
           f"{weight_bytes_per_token(models['fp32']) / roof.bandwidth * 1000:.1f} ms.\n")
+
+    print("## Matriz × vector con FastLinear según la forma de la matriz (float32)\n")
+    print_table(["forma (salida, entrada)", "MiB por matriz", "µs por matriz", "GB/s"], matvec_by_shape(cfg))
+    print(f"Las matrices pequeñas se leen más despacio que la de 256 MiB del techo "
+          f"({roof.matvec_bandwidth / 1e9:.1f} GB/s): cada multiplicación tiene un coste fijo (preparar el kernel "
+          f"y repartirlo entre los hilos) y la lectura tarda en alcanzar su ritmo.\n")
 
     if args.compile:
         print("## torch.compile del paso de generación (FastGPTModel float32)\n")
