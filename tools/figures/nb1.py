@@ -19,7 +19,8 @@ def _vector(ax, x, y, values, cell=0.22, kind="embedding"):
 
 
 def etapas_llm():
-    """Tres etapas para tener un LLM útil; este curso es la arquitectura dentro de la etapa 1."""
+    """Tres etapas para tener un LLM útil: el curso construye la arquitectura (etapa 1) y, en el notebook 9,
+    prueba en pequeño el entrenamiento y la evaluación de la etapa 2."""
     fig, ax = new_figure(11.0, 5.4)
     stages = [
         ("1. Construir el LLM", ["Preparar los datos\ny muestrearlos", "Mecanismo de atención",
@@ -39,6 +40,11 @@ def etapas_llm():
                 outline(ax, x + 0.25, y, col_w - 0.5, 0.8)
                 ax.text(x + col_w / 2, 0.3, "este curso (notebooks 1-8)", ha="center", va="center",
                         fontsize=11, color=COLORS["destacado"], fontweight="bold")
+            if s == 1 and k in (0, 1):  # el notebook 9 entrena y evalúa un GPT pequeño
+                outline(ax, x + 0.25, y, col_w - 0.5, 0.8)
+        if s == 1:
+            ax.text(x + col_w / 2, 0.3, "en pequeño: notebook 9", ha="center", va="center",
+                    fontsize=11, color=COLORS["destacado"], fontweight="bold")
         if s < len(stages) - 1:
             arrow(ax, (x + col_w + 0.05, 2.6), (x + col_w + gap - 0.05, 2.6), lw=2)
     ax.text(x0, 5.0, "Etapas para obtener un LLM útil", ha="left", va="center", fontsize=14,
