@@ -30,13 +30,13 @@ import torch
 import transformers
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from utils.fast_gpt import FastKVCache, FastLinear, fast_gpt_from_state_dict, generate_fast
+from utils.fast_gpt import FastKVCache, fast_gpt_from_state_dict, generate_fast
 from utils.flops import forward_flops
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
 from utils.kv_cache import generate_text_cached
 from utils.quant import quantize_int8
-from utils.roofline import decode_ceiling, measure_roofline, weight_bytes_per_token
+from utils.roofline import decode_ceiling, linear_of_ones, measure_roofline, weight_bytes_per_token
 from utils.weights import gpt_config_from_hf, hf_to_gpt_state_dict, load_hf_weights
 
 PROMPT = [6109, 3626, 6100, 345]  # «Every effort moves you» con el tokenizador de GPT-2
@@ -151,11 +151,7 @@ def matvec_by_shape(cfg, total_mib=256, reps=3):
     rows = []
     for out_f, in_f in [(d, d), (3 * d, d), (4 * d, d), (d, 4 * d), (v, d)]:
         mib = out_f * in_f * 4 / 2**20
-        linears = []
-        for _ in range(max(1, round(total_mib / mib))):
-            linear = FastLinear(in_f, out_f, bias=False, device="meta")
-            linear.weight = torch.nn.Parameter(torch.ones(out_f, in_f), requires_grad=False)
-            linears.append(linear)
+        linears = [linear_of_ones(in_f, out_f) for _ in range(max(1, round(total_mib / mib)))]
         x = torch.ones(1, 1, in_f)
         with torch.inference_mode():
             med, _ = interleaved({"vuelta": lambda x=x, linears=linears: [linear(x) for linear in linears]}, reps)

@@ -106,9 +106,8 @@ class FastLinear(nn.Linear):
             return F.gelu(y, approximate="tanh") if gelu else y
         if w.dtype == torch.bfloat16:
             w = self._packed_weight()
-        if gelu:
-            return torch.ops.mkldnn._linear_pointwise(x, w, self.bias, "gelu", [], "tanh")
-        return torch.ops.mkldnn._linear_pointwise(x, w, self.bias, "none", [], "")
+        activation, algorithm = ("gelu", "tanh") if gelu else ("none", "")
+        return torch.ops.mkldnn._linear_pointwise(x, w, self.bias, activation, [], algorithm)
 
     def _packed_weight(self):
         """La matriz en el formato de oneDNN, preparada la primera vez y otra vez si la matriz cambia.
@@ -127,6 +126,7 @@ class FastLinear(nn.Linear):
         state = self.__dict__.copy()
         state.pop("_packed", None)
         return state
+
 
 class FastMultiHeadAttention(nn.Module):
     """Atención multicabeza causal con una sola proyección W_qkv y F.scaled_dot_product_attention.

@@ -48,6 +48,13 @@ def memory_bandwidth(size_mib=256, reps=5):
     return x.numel() * 4 / _best_seconds(x.sum, reps)
 
 
+def linear_of_ones(in_features, out_features, dtype=torch.float32):
+    """Un FastLinear sin sesgo con la matriz llena de unos, sin sortear nada: para medir, no para aprender."""
+    linear = FastLinear(in_features, out_features, bias=False, device="meta")
+    linear.weight = nn.Parameter(torch.ones(out_features, in_features, dtype=dtype), requires_grad=False)
+    return linear
+
+
 def matvec_bandwidth(rows=16384, cols=4096, reps=5, onednn=True):
     """Mide a qué velocidad lee memoria una multiplicación matriz × vector float32, en bytes por segundo.
 
@@ -56,8 +63,7 @@ def matvec_bandwidth(rows=16384, cols=4096, reps=5, onednn=True):
     que en float32 usa MKL y en muchas CPU lee bastante por debajo de memory_bandwidth, porque no reparte
     bien el trabajo entre los núcleos. La matriz ocupa 256 MiB por defecto, guardada por filas.
     """
-    linear = FastLinear(cols, rows, bias=False, device="meta")
-    linear.weight = nn.Parameter(torch.ones(rows, cols), requires_grad=False)
+    linear = linear_of_ones(cols, rows)
     x = torch.ones(1, cols)
     multiply = linear if onednn else (lambda v: F.linear(v, linear.weight))
     with torch.no_grad():
@@ -76,8 +82,7 @@ def matmul_flops(n=1024, dtype=torch.float32, reps=5):
         reps: repeticiones medidas.
     """
     a = torch.ones(n, n, dtype=dtype)
-    linear = FastLinear(n, n, bias=False, device="meta")
-    linear.weight = nn.Parameter(torch.ones(n, n, dtype=dtype), requires_grad=False)
+    linear = linear_of_ones(n, n, dtype)
     with torch.no_grad():
         seconds = min(_best_seconds(lambda: a @ linear.weight, reps), _best_seconds(lambda: linear(a), reps))
     return 2 * n**3 / seconds
