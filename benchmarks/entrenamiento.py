@@ -2,10 +2,10 @@
 
 Uso, desde la raíz del repositorio:
 
-    python -m benchmarks.entrenamiento             # la configuración del notebook 9
+    python -m benchmarks.entrenamiento             # la configuración del notebook 10
     python -m benchmarks.entrenamiento --threads 1 # con un solo hilo
 
-Entrena la configuración del notebook 9 (4 bloques, 4 cabezas, emb_dim 128, contexto 64, lotes de 16
+Entrena la configuración del notebook 10 (4 bloques, 4 cabezas, emb_dim 128, contexto 64, lotes de 16
 ventanas, vocabulario compacto del corpus del curso) durante --steps pasos, tras unos de calentamiento,
 y da la mediana. Los FLOPs de un paso son utils.flops.training_flops (pasada hacia delante más
 retropropagación, el triple de la primera); el techo es utils.roofline.matmul_flops, una multiplicación

@@ -578,11 +578,11 @@ def _check_cells(path):
 
 @pytest.mark.parametrize("module", [ex1, ex2, ex3, ex4, ex5, ex6, ex7, ex8], ids=lambda m: m.__name__.split(".")[-1])
 def test_cada_comprobacion_se_usa_en_el_notebook_8_y_en_las_soluciones(module):
-    """Cada evaluate_* tiene su celda show(...): sin responder en el notebook 8 y correcta en las soluciones."""
+    """Cada evaluate_* tiene su celda show(...): sin responder en el notebook 9 y correcta en las soluciones."""
     short = module.__name__.split(".")[-1]
     names = [name for name in vars(module) if name.startswith("evaluate_")]
     assert names
-    notebooks = [("notebooks/8_ejercicios.ipynb", "✏️"), ("notebooks/soluciones/8_ejercicios_soluciones.ipynb", "✅")]
+    notebooks = [("notebooks/9_ejercicios.ipynb", "✏️"), ("notebooks/soluciones/9_ejercicios_soluciones.ipynb", "✅")]
     for path, icon in notebooks:
         cells = _check_cells(path)
         for name in names:

@@ -1,5 +1,5 @@
 """Pruebas de lo que dibujan las figuras: el bloque transformer, las derivadas de GELU, el formato de los
-números, las formas de la atención multicabeza y el mapa de ejercicios del notebook 8."""
+números, las formas de la atención multicabeza y el mapa de ejercicios del notebook 9."""
 
 import json
 import re
@@ -15,8 +15,8 @@ from matplotlib.text import Text
 from tools.figures import COLORS, num, transformer_block_figure
 from tools.figures.__main__ import all_figures
 from tools.figures.nb3 import _value_and_derivative
-from tools.figures.nb5 import EJEMPLO, PASOS_FORMAS, forma_con_numeros
-from tools.figures.nb8 import EJERCICIOS
+from tools.figures.nb6 import EJEMPLO, PASOS_FORMAS, forma_con_numeros
+from tools.figures.nb9 import EJERCICIOS
 from utils.attention import MultiHeadAttention
 from utils.layers import GELU
 
@@ -87,7 +87,7 @@ def test_ninguna_figura_escribe_numeros_en_formato_ingles():
 
 
 def test_las_formas_de_la_figura_son_las_de_multiheadattention():
-    """Cada forma de la figura 5_formas_atencion, con los tamaños del ejemplo, es la del tensor real en ese
+    """Cada forma de la figura 6_formas_atencion, con los tamaños del ejemplo, es la del tensor real en ese
     paso de MultiHeadAttention.forward (calculado aquí con la capa de utils/attention.py)."""
     b, t, d_in, d_out, heads = (EJEMPLO[k] for k in ("b", "num_tokens", "d_in", "d_out", "num_heads"))
     mha = MultiHeadAttention(d_in=d_in, d_out=d_out, context_length=t, dropout=0.0, num_heads=heads)
@@ -108,8 +108,8 @@ def test_las_formas_de_la_figura_son_las_de_multiheadattention():
 
 
 def test_el_mapa_tiene_los_ejercicios_del_notebook_8_en_orden():
-    """El mapa numera exactamente los ejercicios que tiene notebooks/8_ejercicios.ipynb, en orden."""
-    nb = json.loads((ROOT / "notebooks" / "8_ejercicios.ipynb").read_text(encoding="utf-8"))
+    """El mapa numera exactamente los ejercicios que tiene notebooks/9_ejercicios.ipynb, en orden."""
+    nb = json.loads((ROOT / "notebooks" / "9_ejercicios.ipynb").read_text(encoding="utf-8"))
     titles = [line for cell in nb["cells"] if cell["cell_type"] == "markdown"
               for line in "".join(cell["source"]).splitlines() if line.startswith("## Ejercicio ")]
     in_notebook = [int(re.match(r"## Ejercicio (\d+)", line).group(1)) for line in titles]

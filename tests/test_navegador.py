@@ -53,7 +53,7 @@ EJECUCION_S = 900  # por notebook: cada uno tarda menos de un minuto, el de entr
 EXPLORADOR_S = 120  # lo que puede tardar la salida de un explorador en cambiar tras mover un deslizador
 IMAGENES_S = 60
 EXPLORADORES = ("explorador-muestreo", "explorador-atencion")
-NOTEBOOK_ENTRENAMIENTO = "notebooks/9_entrenar_gpt.ipynb"
+NOTEBOOK_ENTRENAMIENTO = "notebooks/10_entrenar_gpt.ipynb"
 BADGE_HOST = "colab.research.google.com"  # el botón «Abrir en Colab», la única imagen de internet
 
 # Ajustes de usuario solo para la prueba. El autoguardado, activo para el alumno, guarda cada 2 minutos lo

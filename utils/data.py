@@ -18,9 +18,9 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_PATH = ROOT / "data" / "corpus_curso.txt"
-# Lecciones 1 a 8 y los extras: la prosa que el curso escribe. Las soluciones son casi solo código y el
-# notebook 9 es el que entrena, así que no entran (el corpus no depende de la lección que lo usa).
-CORPUS_NOTEBOOKS = ("notebooks/[1-8]_*.ipynb", "notebooks/extra/*.ipynb")
+# Lecciones 1 a 9 y los extras: la prosa que el curso escribe. Las soluciones son casi solo código y el
+# notebook 10 es el que entrena, así que no entran (el corpus no depende de la lección que lo usa).
+CORPUS_NOTEBOOKS = ("notebooks/[1-9]_*.ipynb", "notebooks/extra/*.ipynb")
 EOT_ID = 50256  # <|endoftext|> en GPT-2: separa un notebook del siguiente
 
 

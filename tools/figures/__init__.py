@@ -5,7 +5,7 @@ Cada módulo de este paquete (uno por notebook: nb1.py, nb2.py, ...) define FIGU
 y las piezas de dibujo de este fichero, para que un mismo tipo de componente se vea igual en todas: cajas
 y flechas (box, arrow), el «+» de los atajos (plus), marcos y contornos (frame, outline), los números como
 en el texto (num: 50 257, 0,61) y el bloque transformer (transformer_block y transformer_block_figure),
-dibujado siempre por la misma función en los notebooks 1 a 5 y 8.
+dibujado siempre por la misma función en los notebooks 1 a 4, 6 y 9.
 """
 
 import matplotlib

@@ -19,7 +19,7 @@ def _vector(ax, x, y, values, cell=0.22, kind="embedding"):
 
 
 def etapas_llm():
-    """Tres etapas para tener un LLM útil: el curso construye la arquitectura (etapa 1) y, en el notebook 9,
+    """Tres etapas para tener un LLM útil: el curso construye la arquitectura (etapa 1) y, en el notebook 10,
     prueba en pequeño el entrenamiento y la evaluación de la etapa 2."""
     fig, ax = new_figure(11.0, 5.4)
     stages = [
@@ -40,10 +40,10 @@ def etapas_llm():
                 outline(ax, x + 0.25, y, col_w - 0.5, 0.8)
                 ax.text(x + col_w / 2, 0.3, "este curso (notebooks 1-8)", ha="center", va="center",
                         fontsize=11, color=COLORS["destacado"], fontweight="bold")
-            if s == 1 and k in (0, 1):  # el notebook 9 entrena y evalúa un GPT pequeño
+            if s == 1 and k in (0, 1):  # el notebook 10 entrena y evalúa un GPT pequeño
                 outline(ax, x + 0.25, y, col_w - 0.5, 0.8)
         if s == 1:
-            ax.text(x + col_w / 2, 0.3, "en pequeño: notebook 9", ha="center", va="center",
+            ax.text(x + col_w / 2, 0.3, "en pequeño: notebook 10", ha="center", va="center",
                     fontsize=11, color=COLORS["destacado"], fontweight="bold")
         if s < len(stages) - 1:
             arrow(ax, (x + col_w + 0.05, 2.6), (x + col_w + gap - 0.05, 2.6), lw=2)
@@ -73,7 +73,7 @@ def arquitectura_gpt():
     box(ax, x, 2.3, w, h, "dropout", kind="dropout")
     note(2.3 + h / 2, "nb 1 (drop_emb)")
 
-    # Bloque transformer, con sus dos atajos: el mismo dibujo que en los notebooks 2 a 5.
+    # Bloque transformer, con sus dos atajos: el mismo dibujo que en los notebooks 2 a 6.
     by = 2.3 + h + 0.13
     boxes, top = transformer_block(ax, cx, 2.3 + h, width=w - 0.9, box_h=0.5, gap=0.3, lead=0.6, fontsize=11,
                                    shortcut_x=x - 0.1, shortcut_label=False)

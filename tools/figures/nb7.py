@@ -1,33 +1,62 @@
-"""Figura del notebook 7: el bucle de generación voraz de texto."""
+"""Figura del notebook 7: el modelo GPT completo montado con sus piezas."""
 
-from tools.figures import COLORS, arrow, box, new_figure, num
+from matplotlib.patches import FancyBboxPatch
+
+from tools.figures import COLORS, EDGE, arrow, box, new_figure, num, plus
 
 
-def bucle_generacion():
-    """Devuelve la figura del bucle: recortar, modelo, logits, softmax, argmax y añadir el id nuevo."""
-    fig, ax = new_figure(10.0, 5.2)
-    top, bottom, h = 3.2, 0.5, 1.25
-    fs = 10
+def modelo_gpt():
+    """Devuelve la figura de GPTModel de abajo arriba, con el nombre de cada atributo y las formas."""
+    fig, ax = new_figure(9.0, 10.2)
+    cx, w, h = 3.9, 4.6, 0.7
+    x0 = cx - w / 2
+    shape_x = 6.75  # columna de la derecha con la forma del tensor en cada punto
 
-    box(ax, 0.2, top, 2.1, h, "ids del texto\n[15496, 11, 314, 716]\n«Hello, I am»", "texto", fontsize=fs)
-    box(ax, 2.75, top, 2.1, h, "recortar a los\núltimos context_size\nids", "texto", fontsize=fs)
-    box(ax, 5.3, top, 1.7, h, "GPTModel", "bloque", fontsize=11, bold=True)
-    box(ax, 7.45, top, 2.35, h, f"logits de la\núltima posición\n(batch, {num(50257)})", "salida", fontsize=fs)
-    arrow(ax, (2.3, top + h / 2), (2.75, top + h / 2))
-    arrow(ax, (4.85, top + h / 2), (5.3, top + h / 2))
-    arrow(ax, (7.0, top + h / 2), (7.45, top + h / 2))
+    def forma(y, text):
+        ax.text(shape_x, y, text, ha="left", va="center", fontsize=10, color="#555555")
 
-    box(ax, 7.45, bottom, 2.35, h, "softmax\n→ probabilidades\n(suman 1)", "salida", fontsize=fs)
-    box(ax, 5.0, bottom, 2.0, h, "argmax\n→ id más probable\n27018 «Feature»", "destacado", fontsize=fs)
-    box(ax, 2.05, bottom, 2.5, h, "añadir al final\n(torch.cat)\n[15496, …, 716, 27018]", "texto", fontsize=fs)
-    arrow(ax, (8.62, top), (8.62, bottom + h))
-    arrow(ax, (7.45, bottom + h / 2), (7.0, bottom + h / 2))
-    arrow(ax, (5.0, bottom + h / 2), (4.55, bottom + h / 2))
-    arrow(ax, (2.05, bottom + h / 2), (1.25, top), connectionstyle="angle,angleA=180,angleB=-90,rad=0")
+    box(ax, x0, 0.2, w, h, "ids de tokens  (de tiktoken)", "texto")
+    forma(0.55, "(batch, num_tokens)")
 
-    ax.text(4.4, 2.45, "se repite max_new_tokens veces", ha="center", va="center", fontsize=11,
-            fontweight="bold", color=COLORS["destacado"])
+    # embeddings de token y de posición, que se suman
+    box(ax, 0.2, 1.5, 3.5, 0.9, f"embedding de token\ntok_emb  ({num(50257)} × 768)", "embedding", fontsize=10.5)
+    box(ax, 4.1, 1.5, 3.5, 0.9, "embedding de posición\npos_emb  (1024 × 768)", "embedding", fontsize=10.5)
+    arrow(ax, (cx - 0.4, 0.9), (1.95, 1.5))
+    ax.text(5.85, 1.2, "posiciones 0, 1, …, num_tokens − 1", ha="center", va="center", fontsize=9.5,
+            color="#555555")
+    arrow(ax, (5.85, 1.32), (5.85, 1.5))
+    plus_y = 2.95
+    plus(ax, cx, plus_y)
+    arrow(ax, (1.95, 2.4), (cx - 0.2, plus_y - 0.1))
+    arrow(ax, (5.85, 2.4), (cx + 0.2, plus_y - 0.1))
+    forma(plus_y, "(batch, num_tokens, 768)")
+
+    box(ax, x0, 3.55, w, h, "dropout  ·  drop_emb", "dropout")
+    arrow(ax, (cx, plus_y + 0.22), (cx, 3.55))
+
+    # pila de bloques transformer
+    for i in (2, 1):
+        ax.add_patch(FancyBboxPatch((x0 + 0.12 * i, 4.75 + 0.12 * i), w, 1.5,
+                                    boxstyle="round,pad=0.02,rounding_size=0.08",
+                                    facecolor=COLORS["bloque"], edgecolor=EDGE, linewidth=1.0, zorder=1))
+    ax.add_patch(FancyBboxPatch((x0, 4.75), w, 1.5, boxstyle="round,pad=0.02,rounding_size=0.08",
+                                facecolor=COLORS["bloque"], edgecolor=EDGE, linewidth=1.2, zorder=2))
+    ax.text(cx, 5.75, "bloque transformer  ·  trf_blocks", ha="center", va="center", fontsize=11,
+            fontweight="bold", zorder=3)
+    ax.text(cx, 5.25, "atención + feed-forward, con atajos", ha="center", va="center", fontsize=10, zorder=3)
+    ax.text(x0 - 0.15, 5.5, "× 12", ha="right", va="center", fontsize=14, fontweight="bold",
+            color=COLORS["destacado"])
+    arrow(ax, (cx, 3.55 + h), (cx, 4.75))
+    forma(5.5, "(batch, num_tokens, 768)\nla forma no cambia")
+
+    box(ax, x0, 6.95, w, h, "LayerNorm final  ·  final_norm", "norma")
+    arrow(ax, (cx, 6.49), (cx, 6.95))
+    box(ax, x0, 8.05, w, h, f"capa de salida  ·  out_head  (768 → {num(50257)})", "salida", fontsize=10.5)
+    arrow(ax, (cx, 6.95 + h), (cx, 8.05))
+    box(ax, x0, 9.2, w, h, "logits: una puntuación por token del vocabulario", "salida", fontsize=10)
+    arrow(ax, (cx, 8.05 + h), (cx, 9.2))
+    forma(9.55, f"(batch, num_tokens, {num(50257)})")
     return fig
 
 
-FIGURES = {"7_bucle_generacion.png": bucle_generacion}
+FIGURES = {"7_modelo_gpt.png": modelo_gpt}

@@ -5,8 +5,8 @@ Cada pregunta tiene una función `evaluate_*` que devuelve un `Verdict`; el note
 `show(...)`, de common.py. Dónde está cada comprobación:
 
 - common.py: lo que comparten todas (Verdict, show, leer la respuesta y números escritos de varias formas...).
-- lesson1.py … lesson7.py: las preguntas «¿Lo has entendido?» del final de cada lección.
-- Notebook 8 (8_ejercicios.ipynb), un fichero por ejercicio:
+- lesson1.py … lesson8.py: las preguntas «¿Lo has entendido?» del final de cada lección.
+- Notebook 9 (9_ejercicios.ipynb), un fichero por ejercicio:
     - ex1_params.py: 1 · parámetros de la red feed-forward frente a la atención.
     - ex2_sizes.py: 2 · parámetros y memoria de GPT-2 medium, large y XL.
     - ex3_dropout.py: 3 · una tasa de dropout para cada sitio.

@@ -1,4 +1,4 @@
-"""Ejercicio 1 del notebook 8: parámetros de la red feed-forward frente a los de la atención.
+"""Ejercicio 1 del notebook 9: parámetros de la red feed-forward frente a los de la atención.
 
 evaluate_block_params comprueba un bloque; evaluate_model_block_params, los n_layers bloques del modelo.
 """

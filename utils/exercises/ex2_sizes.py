@@ -1,4 +1,4 @@
-"""Ejercicio 2 del notebook 8: parámetros y memoria (MiB en float32) de GPT-2 medium, large y XL."""
+"""Ejercicio 2 del notebook 9: parámetros y memoria (MiB en float32) de GPT-2 medium, large y XL."""
 
 import copy
 

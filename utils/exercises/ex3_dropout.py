@@ -1,4 +1,4 @@
-"""Ejercicio 3 del notebook 8: una tasa de dropout para los embeddings, otra para la atención y otra para los atajos."""
+"""Ejercicio 3 del notebook 9: una tasa de dropout para los embeddings, otra para la atención y otra para los atajos."""
 
 
 import torch

@@ -1,4 +1,4 @@
-"""Ejercicio 4 del notebook 8: el bloque post-LayerNorm y su comparación con el pre-LN de GPT-2."""
+"""Ejercicio 4 del notebook 9: el bloque post-LayerNorm y su comparación con el pre-LN de GPT-2."""
 
 
 import torch

@@ -1,4 +1,4 @@
-"""Ejercicio 5 del notebook 8: la GELU exacta, con erf, frente a la aproximación con tanh de GPT-2."""
+"""Ejercicio 5 del notebook 9: la GELU exacta, con erf, frente a la aproximación con tanh de GPT-2."""
 
 import inspect
 import math

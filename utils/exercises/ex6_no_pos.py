@@ -1,4 +1,4 @@
-"""Ejercicio 6 del notebook 8: un modelo sin embeddings de posición y qué le pasa al permutar la entrada."""
+"""Ejercicio 6 del notebook 9: un modelo sin embeddings de posición y qué le pasa al permutar la entrada."""
 
 import copy
 

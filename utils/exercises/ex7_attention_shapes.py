@@ -1,4 +1,4 @@
-"""Ejercicio 7 del notebook 8: la forma de los pesos de atención y cuántos calcula el modelo en una pasada.
+"""Ejercicio 7 del notebook 9: la forma de los pesos de atención y cuántos calcula el modelo en una pasada.
 
 Las respuestas se comparan con lo que mide un bloque de verdad: un hook en el dropout de la
 atención, que recibe los pesos de atención, anota su forma. El bloque se crea en el dispositivo meta,

@@ -1,4 +1,4 @@
-"""Ejercicio 8 del notebook 8: el filtro top-k, que deja muestrear solo entre los k tokens más probables.
+"""Ejercicio 8 del notebook 9: el filtro top-k, que deja muestrear solo entre los k tokens más probables.
 
 La respuesta es una función top_k_filter(logits, k) que devuelve los logits con -inf en todos los que no
 están entre los k mayores de su fila (el último eje). Se compara con la de utils/sampling.py.

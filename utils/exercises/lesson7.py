@@ -1,96 +1,83 @@
-"""Preguntas «¿Lo has entendido?» del notebook 7: top-p, la temperatura y top-k frente a la decodificación
-voraz."""
+"""Preguntas «¿Lo has entendido?» del notebook 7: la memoria de los pesos y lo que ahorra compartir
+tok_emb y out_head en GPT-2 medium."""
 
 import torch
 
-from utils.exercises.common import CHECK_CFG, as_bool, correct, reads_answer, to_count, to_float, wrong
-from utils.generation import generate_text_simple
+from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M
+from utils.exercises.common import close, correct, reads_answer, to_count, to_float, wrong, wrong_with_hint
 from utils.gpt import GPTModel
-from utils.sampling import apply_temperature, generate, top_p_filter
 
-PROBS = (0.5, 0.3, 0.15, 0.05)  # las probabilidades de la pregunta 1
-TOP_P = 0.7
-TEMPERATURES = (0.1, 10.0)  # las dos temperaturas de la pregunta 2
+NUM_PARAMS = 100_000_000  # el modelo de la pregunta 1
+BYTES_FLOAT32 = 4
 
 
-def kept_by_top_p(probs=PROBS, p=TOP_P):
-    """Cuenta cuántos tokens conserva top_p_filter con esas probabilidades."""
-    logits = torch.log(torch.tensor(probs))
-    return int(torch.isfinite(top_p_filter(logits, p)).sum())
+def float32_mib(num_params=NUM_PARAMS):
+    """Devuelve los MiB que ocupan num_params parámetros en float32 (4 bytes cada uno, 1 MiB = 1024² bytes)."""
+    return num_params * BYTES_FLOAT32 / 1024**2
 
 
-@reads_answer(to_count, "Escribe un número entero de tokens: {error}.")
-def evaluate_top_p_count(answer):
-    """Comprueba cuántos tokens conserva top-p con probabilidades 0,5 0,3 0,15 0,05 y top_p = 0,7.
+@reads_answer(to_float, "Escribe un número de MiB: {error}.")
+def evaluate_float32_mib(answer):
+    """Comprueba cuántos MiB ocupan en float32 los pesos de un modelo de 100 millones de parámetros.
 
     Parámetros:
-        answer: un número entero.
+        answer: un número (acepta decimales con punto o coma; un 1 % de margen por el redondeo).
 
     Devuelve:
         un Verdict.
     """
-    expected = kept_by_top_p()
+    expected = float32_mib()
+    if close(answer, expected):
+        return correct("¡Correcto! 4 bytes por parámetro, y un MiB son 1024 · 1024 bytes.")
+    mistakes = [
+        (NUM_PARAMS * BYTES_FLOAT32 / 1e6, "has dividido entre un millón (MB); el curso usa MiB, que son 1024² "
+                                           "bytes."),
+        (NUM_PARAMS / 1024**2, "te falta el tamaño de cada número: un float32 ocupa 4 bytes."),
+        (NUM_PARAMS * BYTES_FLOAT32 / 1024**3, "eso son GiB (entre 1024³); la pregunta pide MiB."),
+        (NUM_PARAMS * 32 / 1024**2, "un float32 tiene 32 bits, pero se cuentan bytes: 4 por número."),
+        (NUM_PARAMS * 2 / 1024**2, "eso sería en 16 bits (2 bytes); la pregunta es en float32."),
+    ]
+    for wrong_value, hint in mistakes:
+        if close(answer, wrong_value):
+            return wrong(f"Todavía no: {hint}")
+    return wrong("Todavía no. Repasa la celda que calcula el tamaño del modelo: bytes por parámetro y qué se "
+                 "divide entre qué.")
+
+
+def tying_counts(cfg=GPT_CONFIG_355M):
+    """Cuenta de verdad (en el dispositivo meta) los parámetros de GPTModel con las matrices separadas y
+    compartiendo tok_emb y out_head; devuelve (separadas, compartidas)."""
+    with torch.device("meta"):
+        model = GPTModel(cfg)
+    separate = sum(p.numel() for p in model.parameters())
+    model.out_head.weight = model.tok_emb.weight
+    return separate, sum(p.numel() for p in model.parameters())  # parameters() no repite un tensor compartido
+
+
+@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
+def evaluate_tying_savings(answer, cfg=GPT_CONFIG_355M):
+    """Comprueba cuántos parámetros se ahorran en GPT-2 medium (355M) compartiendo tok_emb y out_head.
+
+    Parámetros:
+        answer: un número entero de parámetros.
+        cfg: la configuración de la pregunta.
+
+    Devuelve:
+        un Verdict.
+    """
+    separate, tied = tying_counts(cfg)
+    expected = separate - tied
+    v, d = cfg["vocab_size"], cfg["emb_dim"]
     if answer == expected:
-        return correct("¡Correcto! Se suman probabilidades de mayor a menor y se para en cuanto se llega a top_p.")
-    if answer == expected - 1:
-        return wrong("Todavía no: con esos tokens la suma aún no llega a top_p; top-p conserva el conjunto más "
-                     "pequeño que llega, no el más grande que se queda por debajo.")
-    if answer == expected + 1:
-        return wrong("Todavía no: te sobra un token; en cuanto la suma llega a top_p, los demás se descartan.")
-    if answer == len(PROBS):
-        return wrong("Todavía no: top-p descarta los tokens menos probables que ya no hacen falta para llegar "
-                     "a top_p.")
-    return wrong("Todavía no. Ordena las probabilidades de mayor a menor y ve sumando hasta llegar a top_p.")
-
-
-def flatter_temperature():
-    """Devuelve cuál de las dos temperaturas deja la distribución más cerca de la uniforme (mayor entropía)."""
-    logits = torch.tensor([2.0, 1.0, 0.0, -1.0])
-
-    def entropy(t):
-        probs = torch.softmax(apply_temperature(logits, t), dim=-1)
-        return float(-(probs * probs.log()).sum())
-
-    return max(TEMPERATURES, key=entropy)
-
-
-@reads_answer(to_float, "Escribe una de las dos temperaturas, como número: {error}.")
-def evaluate_flatter_temperature(answer):
-    """Comprueba qué temperatura, 0,1 o 10, acerca más la distribución a la uniforme.
-
-    Parámetros:
-        answer: el número de la temperatura (0.1 o 10), también como texto.
-
-    Devuelve:
-        un Verdict.
-    """
-    if answer not in TEMPERATURES:
-        return wrong("Elige una de las dos temperaturas de la pregunta.")
-    if answer == flatter_temperature():
-        return correct("¡Correcto! Dividir entre un número grande acerca todos los logits a 0, y softmax de logits "
-                       "casi iguales da probabilidades casi iguales.")
-    return wrong("Todavía no: dividir los logits entre un número pequeño agranda sus diferencias, y softmax "
-                 "concentra entonces la probabilidad en el mayor.")
-
-
-@reads_answer(as_bool, "Responde sí o no (también vale True o False).")
-def evaluate_top_k_one_is_greedy(answer):
-    """Comprueba si generate con top_k=1 y temperature=1.5 elige los mismos tokens que generate_text_simple.
-
-    Parámetros:
-        answer: sí o no (True/False o un texto como "sí").
-
-    Devuelve:
-        un Verdict.
-    """
-    torch.manual_seed(0)
-    model = GPTModel(CHECK_CFG).eval()
-    idx = torch.tensor([[1, 2, 3]])
-    sampled = generate(model, idx, 8, CHECK_CFG["context_length"], temperature=1.5, top_k=1,
-                       generator=torch.Generator().manual_seed(0))
-    same = torch.equal(sampled, generate_text_simple(model, idx, 8, CHECK_CFG["context_length"]))
-    if answer == same:
-        return correct("¡Correcto! Con un solo candidato, el sorteo siempre lo elige a él, sea cual sea la "
-                       "temperatura.")
-    return wrong("Todavía no: piensa cuántos tokens quedan con probabilidad mayor que 0 después de top_k=1, y "
-                 "qué puede salir al sortear entre ellos.")
+        return correct("¡Correcto! Se ahorra una matriz entera de vocab_size × emb_dim.")
+    mistakes = {
+        2 * v * d: "compartir no elimina las dos matrices: queda una, que usan las dos capas.",
+        v * d + v: "out_head no tiene sesgo (bias=False): solo se ahorra su matriz de pesos.",
+        tied: "ese es el total que queda después de compartir, no lo que se ahorra.",
+        cfg["context_length"] * d: "esa es la tabla de posiciones (pos_emb), que no se comparte con nada.",
+        v: "cada token no tiene un solo número en la tabla, sino un vector entero.",
+        v * GPT_CONFIG_124M["emb_dim"]: "ese es el ahorro en GPT-2 (124M); la pregunta es sobre GPT-2 medium, con "
+                                        "otro emb_dim.",
+    }
+    return wrong_with_hint(answer, mistakes, "Todavía no. Mira las formas de tok_emb.weight y out_head.weight: "
+                                             "¿cuántos números tiene la matriz que deja de estar repetida?")
