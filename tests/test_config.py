@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from utils.config import GPT2_CONFIGS, GPT_CONFIG_124M, REQUIRED_KEYS, check_config
+from utils.checks import REQUIRED_KEYS, check_config
+from utils.config import GPT2_CONFIGS, GPT_CONFIG_124M
 
 
 @pytest.mark.parametrize("name", list(GPT2_CONFIGS))

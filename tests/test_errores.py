@@ -18,7 +18,8 @@ import torch
 
 import curso
 from utils.attention import MultiHeadAttention
-from utils.config import GPT_CONFIG_124M, check_config
+from utils.checks import check_config
+from utils.config import GPT_CONFIG_124M
 from utils.generation import generate_text_simple, text_to_token_ids, token_ids_to_text
 from utils.gpt import GPTModel, TransformerBlock
 from utils.sampling import generate

@@ -8,7 +8,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from utils.config import GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M, check_config
+from utils.checks import check_config, check_token_ids
+from utils.config import GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M
 from utils.exercises import ex1_params as ex1
 from utils.exercises import ex2_sizes as ex2
 from utils.exercises import ex3_dropout as ex3
@@ -18,7 +19,7 @@ from utils.exercises import ex6_no_pos as ex6
 from utils.exercises import ex7_attention_shapes as ex7
 from utils.exercises import ex8_top_k as ex8
 from utils.exercises.common import CHECK_CFG, show
-from utils.gpt import GPTModel, TransformerBlock, check_token_ids
+from utils.gpt import GPTModel, TransformerBlock
 
 FF, ATT = 4_722_432, 2_360_064  # los números publicados en el libro
 SIZES = {  # total, con pesos compartidos y memoria publicados en el libro (el libro escribe MB; son MiB)

@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M, check_config
+from utils.checks import check_config
+from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M
 from utils.generation import generate_text_simple, text_to_token_ids, token_ids_to_text
 from utils.gpt import GPTModel, TransformerBlock
 

@@ -1,53 +1,11 @@
 # utils/attention.py
 """Atención multicabeza causal, tal como la usa cada bloque de GPT-2."""
 
-from numbers import Integral, Real
 
 import torch
 import torch.nn as nn
 
-
-def check_sequence_input(x, emb_dim, context_length, layer):
-    """Comprueba que x es un lote de secuencias (batch, num_tokens, emb_dim) que cabe en el contexto.
-
-    Parámetros:
-        x: la entrada de la capa.
-        emb_dim: tamaño que debe tener la última dimensión.
-        context_length: número máximo de tokens.
-        layer: nombre de la capa para el mensaje, p. ej. "MultiHeadAttention".
-
-    Devuelve:
-        nada; lanza TypeError o ValueError en español que nombra la forma esperada.
-    """
-    expected = f"(batch, num_tokens, {emb_dim})"
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{layer} espera un tensor de forma {expected}, no {type(x).__name__}.")
-    if x.dim() != 3:
-        hint = " Añade la dimensión del lote con x.unsqueeze(0)." if x.dim() == 2 else ""
-        raise ValueError(f"{layer} espera una entrada de forma {expected} y ha recibido la forma "
-                         f"{tuple(x.shape)}.{hint}")
-    if x.shape[-1] != emb_dim:
-        raise ValueError(f"{layer} espera una entrada de forma {expected} y ha recibido la forma "
-                         f"{tuple(x.shape)}: la última dimensión debe medir {emb_dim}.")
-    if x.shape[1] > context_length:
-        raise ValueError(f"{layer} admite como máximo context_length={context_length} tokens y la entrada "
-                         f"tiene {x.shape[1]}; recórtala, por ejemplo con x[:, -{context_length}:].")
-
-
-def check_attention_args(d_in, d_out, context_length, dropout, num_heads):
-    """Comprueba los tamaños de MultiHeadAttention y lanza ValueError en español si alguno no sirve."""
-    sizes = {"d_in": d_in, "d_out": d_out, "context_length": context_length, "num_heads": num_heads}
-    for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
-            raise ValueError(f"{name} debe ser un entero positivo, y vale {value!r}.")
-    if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout debe ser una probabilidad en [0, 1), y vale {dropout!r}; por ejemplo 0.1.")
-    if d_out % num_heads != 0:
-        suggestion = (d_out // num_heads + 1) * num_heads
-        raise ValueError(
-            f"d_out ({d_out}) debe ser divisible entre num_heads ({num_heads}); "
-            f"prueba d_out={suggestion}."
-        )
+from utils.checks import check_attention_args, check_sequence_input
 
 
 class MultiHeadAttention(nn.Module):

@@ -10,11 +10,13 @@ Así, editar una lección no cambia en silencio lo que aprende el modelo.
 
 import json
 import re
-from numbers import Integral, Real
+from numbers import Real
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+from utils.checks import check_positive_int
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_PATH = ROOT / "data" / "corpus_curso.txt"
@@ -153,12 +155,6 @@ class GPTDataset(Dataset):
         start = self.starts[i]
         chunk = self.token_ids[start:start + self.context_length + 1]
         return chunk[:-1], chunk[1:]  # el objetivo de cada posición es el token siguiente
-
-
-def check_positive_int(name, value):
-    """Lanza ValueError en español si value no es un entero positivo."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
-        raise ValueError(f"{name} debe ser un entero positivo, y vale {value!r}.")
 
 
 def split_token_ids(token_ids, val_fraction=0.1):

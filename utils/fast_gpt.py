@@ -21,9 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from utils.config import check_config
-from utils.generation import check_generation_args
-from utils.gpt import check_token_ids
+from utils.checks import check_config, check_generation_args, check_token_ids
 from utils.kv_cache import KVCache
 
 

@@ -3,64 +3,7 @@
 
 import torch
 
-
-def model_context_length(model):
-    """Devuelve cuántos tokens admite model como máximo, o None si no se puede saber.
-
-    Parámetros:
-        model: un GPTModel (lo lee de model.cfg) o cualquier modelo con un embedding de posiciones pos_emb.
-    """
-    cfg = getattr(model, "cfg", None)
-    if isinstance(cfg, dict) and "context_length" in cfg:
-        return cfg["context_length"]
-    pos_emb = getattr(model, "pos_emb", None)
-    return getattr(pos_emb, "num_embeddings", None)
-
-
-def check_generation_args(model, idx, max_new_tokens, context_size):
-    """Comprueba los argumentos comunes de todas las funciones de generación del curso.
-
-    Parámetros:
-        model: el modelo que genera; de él se leen su context_length y su dispositivo.
-        idx: tensor de ids (batch, num_tokens) con el texto de partida.
-        max_new_tokens: cuántos tokens nuevos generar; debe ser un entero mayor o igual que 0.
-        context_size: cuántos tokens ve el modelo en cada paso; un entero entre 1 y el context_length
-            del modelo.
-
-    Devuelve:
-        nada; lanza TypeError o ValueError en español si algún argumento no sirve.
-    """
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(
-            f"model debe ser un modelo de PyTorch, como GPTModel(cfg), no {type(model).__name__}; "
-            "¿has cambiado el orden de los argumentos? Va primero: generate_text_simple(model, idx, ...)."
-        )
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
-        raise ValueError(
-            f"max_new_tokens debe ser un entero mayor o igual que 0, y vale {max_new_tokens!r}."
-        )
-    if isinstance(context_size, bool) or not isinstance(context_size, int) or context_size <= 0:
-        raise ValueError(
-            f"context_size debe ser un entero positivo (p. ej. cfg['context_length']), y vale {context_size!r}."
-        )
-    context_length = model_context_length(model)
-    if context_length is not None and context_size > context_length:
-        raise ValueError(
-            f"context_size ({context_size}) es mayor que el contexto del modelo (context_length="
-            f"{context_length}): el modelo no tiene posiciones para tantos tokens. "
-            f"Usa context_size={context_length} o menos."
-        )
-    if not isinstance(idx, torch.Tensor) or idx.dim() != 2:
-        raise ValueError(
-            "idx debe ser un tensor de ids de forma (batch, num_tokens); "
-            "créalo con text_to_token_ids(texto, tokenizer) o con torch.tensor([ids])."
-        )
-    param = next(model.parameters(), None)
-    if param is not None and idx.device != param.device:
-        raise ValueError(
-            f"idx está en el dispositivo {idx.device} y el modelo en {param.device}; "
-            f"pon los dos en el mismo, por ejemplo con idx.to({str(param.device)!r})."
-        )
+from utils.checks import check_generation_args, check_tokenizer
 
 
 def generate_text_simple(model, idx, max_new_tokens, context_size):
@@ -85,15 +28,6 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         idx_next = torch.argmax(probas, dim=-1, keepdim=True)  # (batch, 1)
         idx = torch.cat((idx, idx_next), dim=1)
     return idx
-
-
-def check_tokenizer(tokenizer):
-    """Comprueba que tokenizer tiene encode y decode, como el de tiktoken.get_encoding("gpt2")."""
-    if not (hasattr(tokenizer, "encode") and hasattr(tokenizer, "decode")):
-        raise TypeError(
-            f"tokenizer debe ser un tokenizador con encode y decode, no {type(tokenizer).__name__}; "
-            "créalo con tokenizer = tiktoken.get_encoding('gpt2')."
-        )
 
 
 def text_to_token_ids(text, tokenizer):

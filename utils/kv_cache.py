@@ -7,8 +7,7 @@ Esa pasada está escrita aparte, paso a paso, para poder leerla; las pruebas la 
 
 import torch
 
-from utils.generation import check_generation_args
-from utils.gpt import check_token_ids
+from utils.checks import check_generation_args, check_token_ids
 
 
 class KVCache:

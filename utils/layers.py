@@ -6,23 +6,7 @@ from numbers import Integral
 import torch
 import torch.nn as nn
 
-
-def check_last_dim(x, expected, layer):
-    """Comprueba que x es un tensor cuya última dimensión mide expected, o lanza un error en español.
-
-    Parámetros:
-        x: la entrada de la capa.
-        expected: el tamaño que debe tener la última dimensión (emb_dim).
-        layer: nombre de la capa para el mensaje, p. ej. "LayerNorm(768)".
-    """
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{layer} espera un tensor de forma (batch, num_tokens, {expected}), "
-                        f"no {type(x).__name__}; conviértelo con torch.tensor(...).")
-    if x.dim() == 0 or x.shape[-1] != expected:
-        # sin esta comprobación, una última dimensión de 1 se extendería por difusión sin avisar
-        raise ValueError(f"{layer} espera una entrada cuya última dimensión mida {expected}, como "
-                         f"(batch, num_tokens, {expected}), y ha recibido la forma {tuple(x.shape)}. "
-                         f"Revisa la forma de la entrada o crea la capa para el tamaño que tiene.")
+from utils.checks import check_last_dim
 
 
 class LayerNorm(nn.Module):

@@ -1,54 +1,11 @@
 # utils/sampling.py
 """Muestreo: elegir el siguiente token al azar según sus probabilidades, con temperatura, top-k y top-p."""
 
-import math
-from numbers import Integral, Real
+from numbers import Integral
 
 import torch
 
-from utils.generation import check_generation_args
-
-
-def check_sampling_args(temperature, top_k=None, top_p=None, generator=None):
-    """Comprueba los argumentos del muestreo antes de generar.
-
-    Parámetros:
-        temperature: número mayor o igual que 0 (0 significa decodificación voraz).
-        top_k: None o un entero mayor o igual que 1.
-        top_p: None o un número en (0, 1].
-        generator: None o un torch.Generator.
-
-    Devuelve:
-        nada; lanza TypeError o ValueError en español si algún argumento no sirve.
-    """
-    if isinstance(temperature, bool) or not isinstance(temperature, Real):
-        raise TypeError(f"temperature debe ser un número, como 0.7, no {type(temperature).__name__}.")
-    if not math.isfinite(temperature) or temperature < 0:
-        raise ValueError(
-            f"temperature debe ser un número mayor o igual que 0, y vale {temperature!r}; "
-            "0 elige siempre el token más probable, 1 deja las probabilidades como están."
-        )
-    if top_k is not None:
-        if isinstance(top_k, bool) or not isinstance(top_k, Integral):
-            raise TypeError(f"top_k debe ser un entero (o None), no {type(top_k).__name__}: por ejemplo top_k=50.")
-        if top_k < 1:
-            raise ValueError(
-                f"top_k debe ser un entero mayor o igual que 1, y vale {top_k}; "
-                "usa top_k=None para no filtrar."
-            )
-    if top_p is not None:
-        if isinstance(top_p, bool) or not isinstance(top_p, Real):
-            raise TypeError(f"top_p debe ser un número (o None), no {type(top_p).__name__}: por ejemplo top_p=0.9.")
-        if not 0 < top_p <= 1:
-            raise ValueError(
-                f"top_p debe estar en (0, 1], y vale {top_p!r}; es la probabilidad acumulada que se "
-                "conserva, por ejemplo top_p=0.9."
-            )
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator debe ser un torch.Generator (o None), no {type(generator).__name__}; "
-            "créalo con torch.Generator().manual_seed(123)."
-        )
+from utils.checks import check_generation_args, check_sampling_args
 
 
 def apply_temperature(logits, temperature):

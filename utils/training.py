@@ -5,7 +5,6 @@ import hashlib
 import json
 import math
 import os
-from numbers import Real
 from pathlib import Path
 
 import torch
@@ -13,7 +12,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from utils.data import check_positive_int
+from utils.checks import check_positive_int, check_training_args
 
 
 def calc_loss_batch(input_batch, target_batch, model):
@@ -62,21 +61,6 @@ def learning_rate(step, max_lr, total_steps, warmup_steps, min_lr=0.0):
         return max_lr * (step + 1) / warmup_steps
     progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
     return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))
-
-
-def check_training_args(model, context_length, batch_size, lr):
-    """Comprueba los argumentos del entrenamiento y lanza ValueError en español si alguno no sirve."""
-    check_positive_int("batch_size", batch_size)
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"La tasa de aprendizaje lr debe ser un número positivo, y vale {lr!r}; p. ej. 1e-3.")
-    check_positive_int("context_length", context_length)
-    model_context = model.cfg["context_length"]
-    if context_length > model_context:
-        raise ValueError(
-            f"Las ventanas tienen context_length={context_length} tokens y el modelo admite como máximo "
-            f"{model_context} (cfg['context_length']); usa ventanas de {model_context} tokens o menos, "
-            "o crea el modelo con un context_length mayor."
-        )
 
 
 def train_model(model, train_loader, val_loader, optimizer, total_steps, max_lr, warmup_steps=0, min_lr=0.0,
