@@ -22,9 +22,9 @@ def test_ruff_sin_avisos():
 
 
 def _markdown_sources():
-    """Pares (nombre, texto) de cada celda markdown, el README y el glosario."""
+    """Pares (nombre, texto) de cada celda markdown, el README, MANTENIMIENTO.md y el glosario."""
     sources = []
-    for name in ("README.md", "GLOSARIO.md"):
+    for name in ("README.md", "MANTENIMIENTO.md", "GLOSARIO.md"):
         path = ROOT / name
         if path.exists():
             text = path.read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """Cada entrada incorrecta produce un error claro en español, en el borde de nuestra API.
 
 LEARNER_MISTAKES es el catálogo de errores típicos de quien sigue el curso; de él sale la tabla
-«Errores que ven los alumnos» del README (y una prueba comprueba que está al día). Para añadir un caso,
+«Errores que ven los alumnos» de MANTENIMIENTO.md (y una prueba comprueba que está al día). Para añadir un caso,
 añade un Mistake a la lista y regenera la tabla con: .venv/bin/python -m tests.test_errores
 """
 
@@ -26,7 +26,7 @@ from utils.sampling import generate
 from utils.tokenizer import install_gpt2_bpe_files
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+README = ROOT / "MANTENIMIENTO.md"  # la tabla de errores vive en el documento de mantenimiento
 TABLE_START = "<!-- tabla generada por tests/test_errores.py: no la edites a mano -->"
 TABLE_END = "<!-- fin de la tabla de errores -->"
 # La configuración diminuta de las pruebas (como tiny_cfg de conftest): los casos se ejecutan en milisegundos.
@@ -148,7 +148,7 @@ def _message(mistake):
 
 
 def errors_table():
-    """Devuelve la tabla en markdown del README: qué hace quien aprende, su código y el mensaje que ve."""
+    """Devuelve la tabla en markdown de MANTENIMIENTO.md: qué hace quien aprende, su código y el mensaje que ve."""
     rows = ["| Lo que hace quien aprende | Código | Mensaje que ve |", "| --- | --- | --- |"]
     for mistake in LEARNER_MISTAKES:
         message = (_message(mistake) or "(ningún error)").replace("\n", " ").replace("|", "\\|")
@@ -164,10 +164,10 @@ def _readme_table():
 
 
 def write_readme_table():
-    """Sustituye en README.md la tabla generada por la de errors_table()."""
+    """Sustituye en MANTENIMIENTO.md la tabla generada por la de errors_table()."""
     text, match = _readme_table()
     if match is None:
-        raise SystemExit(f"README.md no tiene las marcas de la tabla:\n{TABLE_START}\n{TABLE_END}")
+        raise SystemExit(f"MANTENIMIENTO.md no tiene las marcas de la tabla:\n{TABLE_START}\n{TABLE_END}")
     README.write_text(text[:match.start(1)] + errors_table() + "\n" + text[match.end(1):], encoding="utf-8")
 
 
@@ -179,11 +179,11 @@ def test_error_de_quien_aprende(mistake):
 
 
 def test_tabla_de_errores_del_readme_al_dia():
-    """La tabla «Errores que ven los alumnos» del README es la que sale del catálogo LEARNER_MISTAKES."""
+    """La tabla «Errores que ven los alumnos» de MANTENIMIENTO.md es la que sale del catálogo LEARNER_MISTAKES."""
     _, match = _readme_table()
-    assert match is not None, "Faltan en README.md las marcas de la tabla de errores"
+    assert match is not None, "Faltan en MANTENIMIENTO.md las marcas de la tabla de errores"
     assert match.group(1) == errors_table() + "\n", (
-        "La tabla de errores del README no está al día: ejecuta .venv/bin/python -m tests.test_errores"
+        "La tabla de errores de MANTENIMIENTO.md no está al día: ejecuta .venv/bin/python -m tests.test_errores"
     )
 
 
