@@ -55,3 +55,8 @@ def test_texto_admite_el_token_de_fin_de_texto(tokenizer):
 def test_ids_sin_dimension_de_lote_tambien_se_convierten(tokenizer):
     """token_ids_to_text acepta también un vector (num_tokens,), como el que da out[0]."""
     assert token_ids_to_text(torch.tensor([6109, 3626]), tokenizer) == "Every effort"
+
+
+def test_un_solo_id_sin_lote_tambien_se_convierte(tokenizer):
+    """Un vector de un solo id (1,) da su texto, no un número suelto que decode no entiende."""
+    assert token_ids_to_text(torch.tensor([6109]), tokenizer) == "Every"

@@ -1,7 +1,5 @@
 """Pruebas de LayerNorm, GELU y FeedForward contra las implementaciones de PyTorch."""
 
-import re
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -66,27 +64,7 @@ def test_feedforward_forma_y_parametros():
 
 
 # ------------------------------------------------------------------ entradas equivocadas: errores en español
-
-@pytest.mark.parametrize("shape", [(2, 4, 1), (2, 4, 767), (768, 2)])
-def test_layernorm_rechaza_otra_ultima_dimension(shape):
-    """LayerNorm(768) con una última dimensión distinta de 768 (1 se extendería por difusión) da un error
-    que nombra la forma esperada y la recibida."""
-    message = rf"LayerNorm\(768\) espera.*\(batch, num_tokens, 768\).*{re.escape(str(shape))}"
-    with pytest.raises(ValueError, match=message):
-        LayerNorm(768)(torch.zeros(shape))
-
-
-def test_layernorm_rechaza_algo_que_no_es_tensor():
-    """Una lista en lugar de un tensor da un TypeError en español."""
-    with pytest.raises(TypeError, match="LayerNorm\\(4\\) espera un tensor.*no list"):
-        LayerNorm(4)([1.0, 2.0, 3.0, 4.0])
-
-
-def test_layernorm_rechaza_un_escalar():
-    """Un tensor sin dimensiones no tiene última dimensión: error claro, no un IndexError."""
-    with pytest.raises(ValueError, match=r"ha recibido la forma \(\)"):
-        LayerNorm(1)(torch.tensor(3.0))
-
+# Las capas comprueban lo que reciben al crearse; la forma de la entrada la comprueba GPTModel, donde entra.
 
 @pytest.mark.parametrize("emb_dim", [0, -1, 768.0, True, "768"])
 def test_layernorm_tamano_no_valido(emb_dim):
@@ -101,29 +79,28 @@ def test_layernorm_con_la_configuracion_entera():
         LayerNorm({"emb_dim": 768})
 
 
-def test_layernorm_acepta_la_forma_correcta_en_cualquier_rango():
-    """La comprobación no estorba a entradas válidas de 1, 2, 3 o 4 dimensiones."""
+def test_layernorm_acepta_cualquier_rango():
+    """LayerNorm normaliza la última dimensión de entradas de 1, 2, 3 o 4 dimensiones."""
     for shape in [(8,), (3, 8), (2, 3, 8), (2, 2, 3, 8)]:
         assert LayerNorm(8)(torch.randn(shape)).shape == shape
 
 
-def test_feedforward_rechaza_otra_ultima_dimension():
-    """FeedForward con emb_dim=768 y una entrada de 32 valores da un error con la forma esperada,
-    no el «mat1 and mat2 shapes cannot be multiplied» de PyTorch."""
-    message = r"FeedForward \(emb_dim=768\) espera.*\(batch, num_tokens, 768\).*\(2, 4, 32\)"
-    with pytest.raises(ValueError, match=message):
-        FeedForward({"emb_dim": 768})(torch.zeros(2, 4, 32))
-
-
-@pytest.mark.parametrize("cfg", [768, {"emb": 768}, None])
+@pytest.mark.parametrize("cfg", [768, None, [768]])
 def test_feedforward_sin_configuracion(cfg):
-    """FeedForward(768) o una configuración sin emb_dim dan un TypeError que dice qué pasar."""
+    """FeedForward(768) o algo que no es un diccionario dan un TypeError que dice qué pasar."""
     with pytest.raises(TypeError, match=r"FeedForward recibe la configuración.*FeedForward\(GPT_CONFIG_124M\)"):
         FeedForward(cfg)
 
 
-def test_comprobacion_de_forma_es_barata():
-    """La comprobación de forma no cambia el resultado ni el grafo: los gradientes siguen llegando."""
-    x = torch.randn(2, 3, 16, requires_grad=True)
-    FeedForward({"emb_dim": 16})(LayerNorm(16)(x)).sum().backward()
-    assert x.grad is not None and x.grad.shape == x.shape
+def test_feedforward_configuracion_sin_emb_dim():
+    """Una configuración sin emb_dim nombra la clave que falta."""
+    with pytest.raises(ValueError, match=r"le faltan las claves \['emb_dim'\]"):
+        FeedForward({"emb": 768})
+
+
+def test_capas_sin_comprobaciones_en_forward():
+    """forward de LayerNorm y FeedForward es el del libro: ninguna comprobación por llamada."""
+    import inspect
+
+    for layer in (LayerNorm, FeedForward):
+        assert "check_" not in inspect.getsource(layer.forward), layer.__name__

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from utils.checks import check_sampling_args
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
 from utils.sampling import apply_temperature, generate, top_k_filter, top_p_filter
@@ -167,14 +168,18 @@ def test_generate_comprueba_los_argumentos_comunes(model):
         generate(model, torch.tensor([[1, 2]]), 3, 32)
 
 
-def test_filtros_rechazan_parametros_no_validos():
-    """Los filtros también validan su parámetro cuando se usan sueltos."""
-    with pytest.raises(ValueError, match="top_k debe ser un entero mayor o igual que 1"):
-        top_k_filter(torch.randn(5), 0)
-    with pytest.raises(ValueError, match=r"top_p debe estar en \(0, 1\]"):
-        top_p_filter(torch.randn(5), 1.2)
-    with pytest.raises(ValueError, match="apply_temperature necesita temperature > 0"):
-        apply_temperature(torch.randn(5), 0)
+def test_generador_en_otro_dispositivo():
+    """Un generador de otro tipo de dispositivo que idx se rechaza antes de generar (aquí idx está en meta)."""
+    with pytest.raises(ValueError, match=r"generator está en cpu e idx en meta"):
+        check_sampling_args(1.0, generator=torch.Generator(), device=torch.device("meta"))
+
+
+def test_filtros_sin_comprobaciones_por_token():
+    """Los filtros son la cuenta y nada más: generate comprueba sus argumentos una vez, al empezar."""
+    import inspect
+
+    for function in (apply_temperature, top_k_filter, top_p_filter):
+        assert "check_" not in inspect.getsource(function), function.__name__
 
 
 class ScriptedModel(torch.nn.Module):

@@ -148,64 +148,62 @@ def check_attention_args(d_in, d_out, context_length, dropout, num_heads):
 
 
 # --- layers.py ---
-def check_last_dim(x, expected, layer):
-    """Comprueba que x es un tensor cuya última dimensión mide expected, o lanza un error en español.
+def check_emb_dim(emb_dim, layer):
+    """Comprueba que emb_dim es un entero positivo, el tamaño de los vectores que normaliza layer.
 
     Parámetros:
-        x: la entrada de la capa.
-        expected: el tamaño que debe tener la última dimensión (emb_dim).
-        layer: nombre de la capa para el mensaje, p. ej. "LayerNorm(768)".
+        emb_dim: lo que recibió la capa como tamaño (768 en GPT-2 pequeño).
+        layer: nombre de la capa para el mensaje, p. ej. "LayerNorm".
+
+    Devuelve:
+        nada; lanza ValueError en español.
     """
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{layer} espera un tensor de forma (batch, num_tokens, {expected}), "
-                        f"no {type(x).__name__}; conviértelo con torch.tensor(...).")
-    if x.dim() == 0 or x.shape[-1] != expected:
-        # sin esta comprobación, una última dimensión de 1 se extendería por difusión sin avisar
-        raise ValueError(f"{layer} espera una entrada cuya última dimensión mida {expected}, como "
-                         f"(batch, num_tokens, {expected}), y ha recibido la forma {tuple(x.shape)}. "
-                         f"Revisa la forma de la entrada o crea la capa para el tamaño que tiene.")
+    if isinstance(emb_dim, bool) or not isinstance(emb_dim, Integral) or emb_dim <= 0:
+        hint = f"; si tienes la configuración, usa {layer}(cfg['emb_dim'])" if isinstance(emb_dim, dict) else ""
+        raise ValueError(f"{layer} recibe el tamaño del embedding, un entero positivo como 768, "
+                         f"y ha recibido {emb_dim!r}{hint}.")
+
+
+# Las claves de la configuración que lee cada pieza que recibe cfg entera (GPTModel las comprueba todas
+# con check_config; estas piezas, usadas sueltas, solo miran que estén las suyas).
+LAYER_KEYS = {
+    "FeedForward": ("emb_dim",),
+    "TransformerBlock": ("emb_dim", "context_length", "n_heads", "drop_rate", "qkv_bias"),
+}
+
+
+def check_layer_config(cfg, layer):
+    """Comprueba que layer recibió la configuración como un diccionario con las claves que lee.
+
+    Parámetros:
+        cfg: lo que llegó como configuración.
+        layer: "FeedForward" o "TransformerBlock"; sus claves están en LAYER_KEYS.
+
+    Devuelve:
+        nada; lanza TypeError o ValueError en español. Los valores los comprueba cada pieza al crearse
+        (MultiHeadAttention, LayerNorm) o check_config, en GPTModel.
+    """
+    if not isinstance(cfg, dict):
+        raise TypeError(
+            f"{layer} recibe la configuración entera, un diccionario como GPT_CONFIG_124M, "
+            f"no {type(cfg).__name__}: usa {layer}(GPT_CONFIG_124M)."
+        )
+    check_required_keys(cfg, LAYER_KEYS[layer])
 
 
 # --- gpt.py ---
-BLOCK_KEYS = ("emb_dim", "context_length", "n_heads", "drop_rate", "qkv_bias")  # las que lee TransformerBlock
-
-
-def check_cfg_argument(name, cfg, unpacked, needed=()):
-    """Comprueba que name recibió la configuración como un diccionario, no repartida: name(**cfg).
-
-    Parámetros:
-        name: "GPTModel" o "TransformerBlock", para el mensaje.
-        cfg: lo que llegó como configuración.
-        unpacked: los argumentos con nombre que llegaron además (vacío si todo va bien).
-        needed: claves que deben estar en cfg (los valores los comprueba check_config o cada pieza).
-
-    Devuelve:
-        nada; lanza TypeError en español.
-    """
-    if unpacked:
-        raise TypeError(
-            f"{name} recibe la configuración entera, como un solo diccionario: {name}(cfg), "
-            f"no {name}(**cfg). Ha recibido los argumentos sueltos {', '.join(unpacked)}."
-        )
-    if not isinstance(cfg, dict):
-        raise TypeError(
-            f"La configuración debe ser un diccionario como GPT_CONFIG_124M, no {type(cfg).__name__}: "
-            f"{name}(GPT_CONFIG_124M)."
-        )
-    check_required_keys(cfg, needed)
-
-
-def check_token_ids(in_idx, vocab_size, context_length):
+def check_token_ids(in_idx, cfg):
     """Comprueba que la entrada del modelo es un lote válido de ids de tokens.
 
     Parámetros:
         in_idx: tensor de enteros de forma (batch, num_tokens).
-        vocab_size: tamaño del vocabulario; los ids deben estar en [0, vocab_size).
-        context_length: número máximo de tokens que admite el modelo.
+        cfg: la configuración del modelo; los ids deben estar en [0, cfg["vocab_size"]) y caber en
+            cfg["context_length"] tokens.
 
     Devuelve:
         nada; lanza TypeError o ValueError en español si la entrada no sirve.
     """
+    vocab_size, context_length = cfg["vocab_size"], cfg["context_length"]
     if not isinstance(in_idx, torch.Tensor):
         raise TypeError(
             f"La entrada debe ser un tensor de ids de tokens, no {type(in_idx).__name__}; "
@@ -311,15 +309,61 @@ def check_tokenizer(tokenizer):
         )
 
 
+def check_text(text, tokenizer):
+    """Comprueba los argumentos de text_to_token_ids: una cadena de texto y un tokenizador."""
+    if not isinstance(text, str):
+        hint = "; para varios textos, convierte cada uno por separado" if isinstance(text, (list, tuple)) else ""
+        raise TypeError(f"text debe ser una cadena de texto, no {type(text).__name__}{hint}.")
+    check_tokenizer(tokenizer)
+
+
+def check_ids_to_decode(token_ids, tokenizer):
+    """Comprueba los argumentos de token_ids_to_text: un tensor de ids de una sola secuencia y un tokenizador.
+
+    Parámetros:
+        token_ids: tensor de enteros de forma (1, num_tokens) o (num_tokens,).
+        tokenizer: el tokenizador; si tiene n_vocab, los ids deben estar en [0, n_vocab).
+
+    Devuelve:
+        nada; lanza TypeError o ValueError en español.
+    """
+    check_tokenizer(tokenizer)
+    if not isinstance(token_ids, torch.Tensor) or token_ids.dim() not in (1, 2):
+        raise TypeError(
+            "token_ids debe ser un tensor de ids de forma (1, num_tokens) o (num_tokens,), "
+            "como el que devuelve generate_text_simple."
+        )
+    if token_ids.dtype.is_floating_point or token_ids.dtype.is_complex or token_ids.dtype == torch.bool:
+        raise TypeError(
+            f"token_ids debe ser un tensor de enteros y es de tipo {token_ids.dtype}; si son logits o "
+            "probabilidades, elige antes un id por posición (p. ej. con argmax(dim=-1))."
+        )
+    if token_ids.dim() == 2 and token_ids.shape[0] != 1:
+        raise ValueError(
+            f"token_ids tiene un lote de {token_ids.shape[0]} secuencias; "
+            "convierte cada una por separado, p. ej. token_ids[0]."
+        )
+    vocab_size = getattr(tokenizer, "n_vocab", None)
+    ids = token_ids.flatten()
+    bad = ids[(ids < 0) | (ids >= vocab_size)] if vocab_size is not None else ids[ids < 0]
+    if bad.numel():
+        valid = f"van de 0 a {vocab_size - 1}" if vocab_size is not None else "no pueden ser negativos"
+        raise ValueError(
+            f"El id de token {int(bad[0])} no existe en el vocabulario del tokenizador: los ids válidos {valid}."
+        )
+
+
 # --- sampling.py ---
-def check_sampling_args(temperature, top_k=None, top_p=None, generator=None):
+def check_sampling_args(temperature, top_k=None, top_p=None, generator=None, eos_id=None, device=None):
     """Comprueba los argumentos del muestreo antes de generar.
 
     Parámetros:
         temperature: número mayor o igual que 0 (0 significa decodificación voraz).
         top_k: None o un entero mayor o igual que 1.
         top_p: None o un número en (0, 1].
-        generator: None o un torch.Generator.
+        generator: None o un torch.Generator, en el mismo tipo de dispositivo que device.
+        eos_id: None o un id de token (entero mayor o igual que 0).
+        device: el dispositivo de los ids de partida, para comparar con el del generador.
 
     Devuelve:
         nada; lanza TypeError o ValueError en español si algún argumento no sirve.
@@ -352,6 +396,14 @@ def check_sampling_args(temperature, top_k=None, top_p=None, generator=None):
             f"generator debe ser un torch.Generator (o None), no {type(generator).__name__}; "
             "créalo con torch.Generator().manual_seed(123)."
         )
+    if eos_id is not None and (isinstance(eos_id, bool) or not isinstance(eos_id, Integral) or eos_id < 0):
+        raise ValueError(f"eos_id debe ser None o un id de token (entero >= 0), y vale {eos_id!r}; "
+                         "el de GPT-2 es 50256 (<|endoftext|>).")
+    if generator is not None and device is not None and generator.device.type != torch.device(device).type:
+        raise ValueError(
+            f"generator está en {generator.device} e idx en {device}; "
+            f"créalo en el mismo dispositivo: torch.Generator(device={str(device)!r})."
+        )
 
 
 # --- data.py ---
@@ -362,16 +414,130 @@ def check_positive_int(name, value):
 
 
 # --- training.py ---
-def check_training_args(model, context_length, batch_size, lr):
-    """Comprueba los argumentos del entrenamiento y lanza ValueError en español si alguno no sirve."""
-    check_positive_int("batch_size", batch_size)
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"La tasa de aprendizaje lr debe ser un número positivo, y vale {lr!r}; p. ej. 1e-3.")
-    check_positive_int("context_length", context_length)
-    model_context = model.cfg["context_length"]
+def check_training_args(model, train_loader, total_steps, eval_freq, max_lr):
+    """Comprueba los argumentos de train_model y lanza ValueError en español si alguno no sirve.
+
+    Parámetros:
+        model: el modelo, o el modelo envuelto en DistributedDataParallel (se mira su cfg).
+        train_loader: el DataLoader de entrenamiento; sus ventanas no pueden ser más largas que el contexto.
+        total_steps, eval_freq: enteros positivos.
+        max_lr: tasa de aprendizaje máxima, un número positivo.
+    """
+    check_positive_int("total_steps", total_steps)
+    check_positive_int("eval_freq", eval_freq)
+    if isinstance(max_lr, bool) or not isinstance(max_lr, Real) or not math.isfinite(max_lr) or max_lr <= 0:
+        raise ValueError(f"La tasa de aprendizaje max_lr debe ser un número positivo, y vale {max_lr!r}; p. ej. 1e-3.")
+    context_length = len(train_loader.dataset[0][0])  # tokens de cada ventana de entrada
+    model_context = getattr(model, "module", model).cfg["context_length"]
     if context_length > model_context:
         raise ValueError(
             f"Las ventanas tienen context_length={context_length} tokens y el modelo admite como máximo "
             f"{model_context} (cfg['context_length']); usa ventanas de {model_context} tokens o menos, "
             "o crea el modelo con un context_length mayor."
         )
+
+
+# --- data.py, widgets.py y las órdenes (utils/train.py): entradas de quien entrena y explora ---
+def check_token_sequence(token_ids, name="token_ids"):
+    """Comprueba que token_ids es una secuencia 1-D de ids enteros (una lista o un tensor), no un texto.
+
+    Parámetros:
+        token_ids: lo que llegó como ids, p. ej. tokenizer.encode(texto).
+        name: nombre del argumento para el mensaje.
+
+    Devuelve:
+        nada; lanza TypeError o ValueError en español.
+    """
+    fix = f"codifica antes el texto: {name} = tokenizer.encode(texto)"
+    if isinstance(token_ids, str | bytes):
+        raise TypeError(f"{name} debe ser una lista o un tensor de ids de tokens, no un texto; {fix}.")
+    try:
+        ids = torch.as_tensor(token_ids)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(
+            f"{name} debe ser una lista o un tensor 1-D de ids enteros, no {type(token_ids).__name__}; {fix}."
+        ) from None
+    if ids.dtype.is_floating_point or ids.dtype.is_complex or ids.dtype == torch.bool:
+        raise TypeError(f"Los ids de {name} deben ser enteros, y son de tipo {ids.dtype}; {fix}.")
+    if ids.dim() != 1:
+        raise ValueError(
+            f"{name} debe ser una secuencia 1-D de ids (todo el corpus seguido), y tiene forma "
+            f"{tuple(ids.shape)}; aplánala con .flatten()."
+        )
+
+
+def check_compact_ids(ids, n_vocab):
+    """Comprueba que cada id es un entero de un vocabulario de n_vocab tokens: de 0 a n_vocab - 1.
+
+    Un id negativo también es un error: en Python, vocab[-1] daría el último token, que es otro.
+
+    Parámetros:
+        ids: lista de ids (p. ej. out[0].tolist()).
+        n_vocab: tamaño del vocabulario.
+    """
+    for i in ids:
+        if isinstance(i, bool) or not isinstance(i, Integral):
+            raise TypeError(
+                f"Los ids de tokens deben ser enteros, y hay un {type(i).__name__} ({i!r}); "
+                "pasa una lista de enteros, p. ej. out[0].tolist()."
+            )
+        if not 0 <= i < n_vocab:
+            why = "es negativo" if i < 0 else "no está en el vocabulario"
+            raise ValueError(
+                f"El id de token {i} {why}: los ids válidos van de 0 a {n_vocab - 1}. "
+                "¿Vienen de un modelo con otro vocabulario?"
+            )
+
+
+def check_layer_head(cfg, layer, head):
+    """Comprueba que la capa y la cabeza que se quieren ver existen en un modelo con la configuración cfg."""
+    for what, value, count, key in (("capa", layer, cfg["n_layers"], "n_layers"),
+                                    ("cabeza", head, cfg["n_heads"], "n_heads")):
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise TypeError(f"La {what} es un número entero, de 0 a {count - 1}, no {value!r}.")
+        if not 0 <= value < count:
+            raise ValueError(
+                f"La {what} {value} no existe: el modelo tiene {key}={count}, numeradas de 0 a {count - 1}."
+            )
+
+
+def check_prompt(prompt):
+    """Comprueba que el texto de partida es un texto no vacío."""
+    if not isinstance(prompt, str):
+        raise TypeError(f"El texto de partida debe ser un texto (str), no {type(prompt).__name__}.")
+    if not prompt:
+        raise ValueError("El texto de partida está vacío: escribe al menos una palabra.")
+
+
+def check_writable_path(path, option="--out", suffixes=(".safetensors", ".json")):
+    """Comprueba, antes de empezar un trabajo largo, que se pueden escribir los ficheros de la ruta path.
+
+    Crea la carpeta si falta y escribe y borra un fichero de prueba en ella: así una ruta que no sirve se
+    descubre al empezar, no en el primer punto de control tras minutos de entrenamiento.
+
+    Parámetros:
+        path: la ruta, p. ej. "checkpoints/gpt" (sin extensión: los ficheros son path.safetensors y path.json).
+        option: cómo se llama la ruta para quien la escribió (la opción de la orden).
+        suffixes: extensiones de los ficheros que se escribirán ("" es path tal cual).
+    """
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    if path.name in ("", ".", "..") or (path.is_dir() and "" in suffixes):
+        example = path / ("gpt" if ".json" in suffixes else "corpus.txt")
+        raise ValueError(f"{option} {str(path)!r} es una carpeta; añade el nombre del fichero, p. ej. "
+                         f"{option} {example}.")
+    for suffix in suffixes:
+        target = path.with_suffix(suffix) if suffix else path
+        if target.is_dir():
+            raise ValueError(f"{option}: {str(target)!r} es una carpeta; elige otro nombre.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as err:
+        raise OSError(
+            f"{option}: no se puede escribir en la carpeta {str(path.parent)!r} ({err.strerror or err}); "
+            f"elige una carpeta tuya, p. ej. {option} checkpoints/gpt."
+        ) from None

@@ -5,13 +5,7 @@ import torch
 import torch.nn as nn
 
 from utils.attention import MultiHeadAttention
-from utils.checks import (
-    BLOCK_KEYS,
-    check_cfg_argument,
-    check_config,
-    check_sequence_input,
-    check_token_ids,
-)
+from utils.checks import check_config, check_layer_config, check_token_ids
 from utils.layers import FeedForward, LayerNorm
 
 
@@ -25,11 +19,9 @@ class TransformerBlock(nn.Module):
         entrada (batch, num_tokens, emb_dim) -> salida con la misma forma.
     """
 
-    def __init__(self, cfg=None, **unpacked):
+    def __init__(self, cfg):
         super().__init__()
-        # la configuración se valida entera una vez, en GPTModel; usado suelto, el bloque solo mira que
-        # estén las claves, y cada pieza (MultiHeadAttention, LayerNorm...) comprueba sus valores
-        check_cfg_argument("TransformerBlock", cfg, unpacked, needed=BLOCK_KEYS)
+        check_layer_config(cfg, "TransformerBlock")  # un error en español si falta alguna clave
         self.att = MultiHeadAttention(
             d_in=cfg["emb_dim"],
             d_out=cfg["emb_dim"],
@@ -44,8 +36,6 @@ class TransformerBlock(nn.Module):
         self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
 
     def forward(self, x):
-        emb_dim, context_length = self.norm1.scale.shape[0], self.att.mask.shape[0]
-        check_sequence_input(x, emb_dim, context_length, "TransformerBlock")
         shortcut = x
         x = self.norm1(x)  # pre-LayerNorm: se normaliza antes de cada subcapa
         x = self.att(x)
@@ -70,10 +60,9 @@ class GPTModel(nn.Module):
         entrada (batch, num_tokens) de ids -> logits (batch, num_tokens, vocab_size).
     """
 
-    def __init__(self, cfg=None, **unpacked):
+    def __init__(self, cfg):
         super().__init__()
-        check_cfg_argument("GPTModel", cfg, unpacked)
-        check_config(cfg)  # la única validación de la configuración: aquí entra
+        check_config(cfg)  # un error en español si la configuración no sirve
         self.cfg = cfg
         self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
         self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
@@ -83,12 +72,13 @@ class GPTModel(nn.Module):
         self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
 
     def forward(self, in_idx):
-        check_token_ids(in_idx, self.cfg["vocab_size"], self.cfg["context_length"])
-        batch_size, num_tokens = in_idx.shape
+        check_token_ids(in_idx, self.cfg)  # un error en español si los ids no sirven
+        batch_size, seq_len = in_idx.shape
         tok_embeds = self.tok_emb(in_idx)  # (batch, num_tokens, emb_dim)
-        pos_embeds = self.pos_emb(torch.arange(num_tokens, device=in_idx.device))  # (num_tokens, emb_dim)
+        pos_embeds = self.pos_emb(torch.arange(seq_len, device=in_idx.device))  # (num_tokens, emb_dim)
         x = tok_embeds + pos_embeds  # se suman por difusión sobre el lote
         x = self.drop_emb(x)
         x = self.trf_blocks(x)
         x = self.final_norm(x)
-        return self.out_head(x)  # (batch, num_tokens, vocab_size)
+        logits = self.out_head(x)  # (batch, num_tokens, vocab_size)
+        return logits

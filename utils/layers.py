@@ -1,12 +1,10 @@
 # utils/layers.py
 """Piezas de cada bloque transformer: normalización de capa, GELU y red feed-forward."""
 
-from numbers import Integral
-
 import torch
 import torch.nn as nn
 
-from utils.checks import check_last_dim
+from utils.checks import check_emb_dim, check_layer_config
 
 
 class LayerNorm(nn.Module):
@@ -21,16 +19,12 @@ class LayerNorm(nn.Module):
 
     def __init__(self, emb_dim):
         super().__init__()
-        if isinstance(emb_dim, bool) or not isinstance(emb_dim, Integral) or emb_dim <= 0:
-            hint = "; si tienes la configuración, usa LayerNorm(cfg['emb_dim'])" if isinstance(emb_dim, dict) else ""
-            raise ValueError(f"LayerNorm recibe el tamaño del embedding, un entero positivo como 768, "
-                             f"y ha recibido {emb_dim!r}{hint}.")
+        check_emb_dim(emb_dim, "LayerNorm")  # un error en español si emb_dim no es un entero positivo
         self.eps = 1e-5  # evita dividir entre cero si la varianza es nula
         self.scale = nn.Parameter(torch.ones(emb_dim))
         self.shift = nn.Parameter(torch.zeros(emb_dim))
 
     def forward(self, x):
-        check_last_dim(x, self.scale.shape[0], f"LayerNorm({self.scale.shape[0]})")
         mean = x.mean(dim=-1, keepdim=True)
         # varianza sesgada (divide entre n), como la LayerNorm de GPT-2 y de PyTorch
         var = x.var(dim=-1, keepdim=True, unbiased=False)
@@ -63,9 +57,7 @@ class FeedForward(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        if not isinstance(cfg, dict) or "emb_dim" not in cfg:
-            raise TypeError(f"FeedForward recibe la configuración (un diccionario con la clave 'emb_dim', "
-                            f"como GPT_CONFIG_124M), no {cfg!r}: usa FeedForward(GPT_CONFIG_124M).")
+        check_layer_config(cfg, "FeedForward")  # un error en español si cfg no es una configuración
         self.layers = nn.Sequential(
             nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
             GELU(),
@@ -73,6 +65,4 @@ class FeedForward(nn.Module):
         )
 
     def forward(self, x):
-        emb_dim = self.layers[0].in_features
-        check_last_dim(x, emb_dim, f"FeedForward (emb_dim={emb_dim})")
         return self.layers(x)

@@ -1,8 +1,6 @@
 # utils/sampling.py
 """Muestreo: elegir el siguiente token al azar según sus probabilidades, con temperatura, top-k y top-p."""
 
-from numbers import Integral
-
 import torch
 
 from utils.checks import check_generation_args, check_sampling_args
@@ -18,12 +16,6 @@ def apply_temperature(logits, temperature):
     Devuelve:
         un tensor nuevo con la forma de logits.
     """
-    check_sampling_args(temperature)
-    if temperature == 0:
-        raise ValueError(
-            "apply_temperature necesita temperature > 0 (dividir entre 0 no tiene sentido); "
-            "la temperatura 0 significa elegir el máximo con argmax."
-        )
     return logits / temperature
 
 
@@ -32,12 +24,11 @@ def top_k_filter(logits, k):
 
     Parámetros:
         logits: tensor (..., vocab_size).
-        k: cuántos candidatos conservar (un k mayor que vocab_size los conserva todos).
+        k: cuántos candidatos conservar, 1 o más (un k mayor que vocab_size los conserva todos).
 
     Devuelve:
         un tensor nuevo con la forma de logits; tras softmax, los descartados tienen probabilidad 0.
     """
-    check_sampling_args(1.0, top_k=k)
     k = min(k, logits.shape[-1])
     kth_largest = torch.topk(logits, k, dim=-1).values[..., -1:]  # (..., 1): el k-ésimo mayor
     return logits.masked_fill(logits < kth_largest, float("-inf"))
@@ -56,7 +47,6 @@ def top_p_filter(logits, p):
     Devuelve:
         un tensor nuevo con la forma de logits.
     """
-    check_sampling_args(1.0, top_p=p)
     sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
     cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
     mass_before = torch.cat([torch.zeros_like(cumulative[..., :1]), cumulative[..., :-1]], dim=-1)
@@ -85,21 +75,14 @@ def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=No
     Devuelve:
         tensor (batch, num_tokens + tokens generados) con la entrada seguida de los tokens nuevos.
     """
-    check_generation_args(model, idx, max_new_tokens, context_size)
-    check_sampling_args(temperature, top_k, top_p, generator)
-    if eos_id is not None and (isinstance(eos_id, bool) or not isinstance(eos_id, Integral) or eos_id < 0):
-        raise ValueError(f"eos_id debe ser None o un id de token (entero >= 0), y vale {eos_id!r}; "
-                         "el de GPT-2 es 50256 (<|endoftext|>).")
-    if generator is not None and generator.device.type != idx.device.type:
-        raise ValueError(
-            f"generator está en {generator.device} e idx en {idx.device}; "
-            f"créalo en el mismo dispositivo: torch.Generator(device={str(idx.device)!r})."
-        )
+    check_generation_args(model, idx, max_new_tokens, context_size)  # un error en español si alguno no sirve
+    check_sampling_args(temperature, top_k, top_p, generator, eos_id, idx.device)
     finished = torch.zeros(idx.shape[0], 1, dtype=torch.bool, device=idx.device)
     for _ in range(max_new_tokens):
         idx_cond = idx[:, -context_size:]  # recorta al contexto que admite el modelo
         with torch.no_grad():
-            logits = model(idx_cond)[:, -1, :]  # solo importa la última posición: (batch, vocab_size)
+            logits = model(idx_cond)
+        logits = logits[:, -1, :]  # solo importa la última posición: (batch, vocab_size)
         if temperature == 0:
             idx_next = torch.argmax(logits, dim=-1, keepdim=True)  # voraz; top_k y top_p no cambian el máximo
         else:
