@@ -137,7 +137,7 @@ def test_error_si_la_cache_se_desborda(tiny_cfg):
     cache = FastKVCache(tiny_cfg["n_layers"], max_tokens=4)
     with torch.no_grad():
         fast(torch.zeros(1, 3, dtype=torch.long), cache=cache)
-        with pytest.raises(ValueError, match=r"admite 4 posiciones.*reset\(\)"):
+        with pytest.raises(ValueError, match=r"ya tiene 3 posiciones y llegan 2 tokens más; el límite es 4.*reset\(\)"):
             fast(torch.zeros(1, 2, dtype=torch.long), cache=cache)
 
 
@@ -178,23 +178,33 @@ def _ops(fn):
 needs_onednn = pytest.mark.skipif(not onednn_linear_works(), reason="este PyTorch no tiene la capa lineal de oneDNN")
 
 
-@needs_onednn
 @pytest.mark.parametrize("dtype,tol", [(torch.float32, 1e-5), (torch.bfloat16, 3e-2)])
-def test_fast_linear_usa_onednn_al_generar_y_da_lo_de_f_linear(dtype, tol):
-    """Sin gradiente, en CPU, FastLinear multiplica con oneDNN (se ve en el perfil) y da lo que F.linear."""
+def test_fast_linear_usa_onednn_donde_funciona_y_da_lo_de_f_linear(dtype, tol):
+    """Sin gradiente, en CPU, FastLinear multiplica con oneDNN si onednn_linear_works(dtype) lo confirma en esta
+    CPU, y si no con F.linear (se ve en el perfil); en los dos casos da lo que F.linear, también con la GELU."""
     torch.manual_seed(0)
     linear = FastLinear(96, 80).to(dtype).eval()
     x = torch.randn(3, 5, 96, dtype=dtype)
     with torch.no_grad():
-        assert "mkldnn::_linear_pointwise" in _ops(lambda: linear(x))
+        used_onednn = "mkldnn::_linear_pointwise" in _ops(lambda: linear(x))
         y = linear(x)
         expected = torch.nn.functional.linear(x.float(), linear.weight.float(), linear.bias.float())
+    assert used_onednn == onednn_linear_works(dtype)
     assert y.shape == (3, 5, 80) and y.dtype == dtype
     torch.testing.assert_close(y.float(), expected, rtol=tol, atol=tol)
     with torch.no_grad():
-        y_gelu = linear(x, gelu=True)  # GELU dentro de la misma multiplicación
+        y_gelu = linear(x, gelu=True)  # GELU dentro de la misma multiplicación (o justo después, con F.linear)
     torch.testing.assert_close(y_gelu.float(), torch.nn.functional.gelu(expected, approximate="tanh"),
                                rtol=tol, atol=tol)
+
+
+def test_la_sonda_de_onednn_no_mueve_la_semilla():
+    """Probar oneDNN (la primera vez que se usa cada tipo) no consume números aleatorios: no cambia lo que
+    saldrá después de torch.manual_seed."""
+    onednn_linear_works.cache_clear()
+    before = torch.random.get_rng_state()
+    onednn_linear_works(torch.float32), onednn_linear_works(torch.bfloat16)
+    assert torch.equal(torch.random.get_rng_state(), before)
 
 
 @needs_onednn
@@ -211,10 +221,9 @@ def test_fast_linear_con_gradiente_usa_f_linear():
     torch.testing.assert_close(linear(x, gelu=True), expected)
 
 
-@needs_onednn
 def test_fast_linear_bfloat16_rehace_su_copia_si_cambia_la_matriz():
-    """En bfloat16 la matriz reordenada para oneDNN se rehace si la matriz cambia (in situ o sustituida),
-    y copy.deepcopy y torch.save funcionan (la copia reordenada no se copia)."""
+    """En bfloat16 la matriz reordenada para oneDNN (donde esta CPU la admite) se rehace si la matriz cambia
+    (in situ o sustituida), y copy.deepcopy y torch.save funcionan (la copia reordenada no se copia)."""
     import copy
     import io
 
@@ -256,6 +265,23 @@ def test_generate_fast_rechaza_argumentos_como_los_demas(tiny_cfg, kwargs, match
     args = {"max_new_tokens": 3, "context_size": 16, **kwargs}
     with pytest.raises(ValueError, match=match):
         generate_fast(fast, torch.tensor([[1, 2]]), **args)
+
+
+def test_generate_fast_comprueba_los_ids_una_vez_por_llamada(tiny_cfg, monkeypatch):
+    """generate_fast comprueba el texto de partida una sola vez, no en cada token generado (comprobar los
+    ids lee el menor y el mayor de la memoria); un id fuera del vocabulario sigue dando el error en español."""
+    import utils.fast_gpt
+
+    _, fast = _pair(tiny_cfg)
+    calls = []
+    check = utils.fast_gpt.check_token_ids
+    monkeypatch.setattr(utils.fast_gpt, "check_token_ids", lambda *args: calls.append(1) or check(*args))
+    for use_cache in (True, False):
+        calls.clear()
+        generate_fast(fast, torch.tensor([[1, 2, 3]]), 20, context_size=8, use_cache=use_cache)
+        assert len(calls) == 1
+    with pytest.raises(ValueError, match="fuera del vocabulario"):
+        generate_fast(fast, torch.tensor([[1, tiny_cfg["vocab_size"]]]), 3, context_size=8)
 
 
 def test_las_dos_caches_siguen_el_mismo_protocolo(tiny_cfg):

@@ -143,6 +143,18 @@ def test_reset_vacia_la_cache(tiny_cfg):
     assert len(cache) == 0
 
 
+def test_generate_text_cached_comprueba_los_ids_una_vez(tiny_cfg, monkeypatch):
+    """generate_text_cached comprueba el texto de partida una vez, no en cada token: los tokens siguientes
+    los elige el modelo y siempre son válidos."""
+    import utils.kv_cache
+
+    calls = []
+    check = utils.kv_cache.check_token_ids
+    monkeypatch.setattr(utils.kv_cache, "check_token_ids", lambda *args: calls.append(1) or check(*args))
+    generate_text_cached(_model(tiny_cfg), torch.tensor([[1, 2, 3]]), max_new_tokens=20, context_size=8)
+    assert len(calls) == 1
+
+
 def test_error_con_max_new_tokens_negativo(tiny_cfg):
     """max_new_tokens negativo da el mismo error claro que generate_text_simple."""
     with pytest.raises(ValueError, match="max_new_tokens"):

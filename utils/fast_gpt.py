@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from utils.checks import check_config, check_generation_args, check_token_ids
-from utils.kv_cache import KVCache
+from utils.kv_cache import KVCache, greedy_decode
 
 
 class FastKVCache(KVCache):
@@ -43,7 +43,6 @@ class FastKVCache(KVCache):
         """Escribe las claves y valores nuevos del bloque layer y devuelve los de todas las posiciones."""
         b, num_heads, num_tokens, head_dim = keys.shape
         end = self.num_tokens + num_tokens
-        self._check_room(end)
         stored = self.keys[layer]
         if stored is None or stored.shape[0] != b or stored.dtype != keys.dtype:  # se reserva todo una vez
             self.keys[layer] = keys.new_empty(b, num_heads, self.max_tokens, head_dim)
@@ -60,20 +59,26 @@ class FastKVCache(KVCache):
 
 
 @functools.cache
-def onednn_linear_works():
-    """True si esta instalación de PyTorch tiene la capa lineal de oneDNN para CPU y da lo mismo que F.linear.
+def onednn_linear_works(dtype=torch.float32):
+    """True si esta instalación de PyTorch, en esta CPU, tiene la capa lineal de oneDNN para dtype y da lo
+    mismo que F.linear.
 
-    Se comprueba una vez, con una multiplicación pequeña: en CPU sin oneDNN (o con un PyTorch que haya
-    cambiado esa función interna) FastLinear usa F.linear y todo sigue funcionando, solo que más despacio.
+    Se comprueba una vez por tipo, con una multiplicación pequeña (sin números aleatorios: no mueve la semilla).
+    bfloat16 necesita además reordenar la matriz, y oneDNN solo sabe hacerlo en CPU con ciertas instrucciones
+    (AVX-512 o AVX-NE-CONVERT). Donde no funciona, FastLinear usa F.linear: mismo resultado, más despacio.
     """
     if not (torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")):
         return False
+    x = torch.linspace(-1, 1, 16, dtype=dtype).reshape(2, 8)
+    w = torch.linspace(-1, 1, 32, dtype=dtype).reshape(4, 8)
+    b = torch.linspace(-1, 1, 4, dtype=dtype)
     try:
-        x, w, b = torch.randn(2, 8), torch.randn(4, 8), torch.randn(4)
-        y = torch.ops.mkldnn._linear_pointwise(x, w, b, "none", [], "")
-        return y.shape == (2, 4) and torch.allclose(y, F.linear(x, w, b), atol=1e-5)
-    except (RuntimeError, NotImplementedError):
+        packed = w if dtype == torch.float32 else torch.ops.mkldnn._reorder_linear_weight(w, 1)
+        y = torch.ops.mkldnn._linear_pointwise(x, packed, b, "none", [], "")
+    except (RuntimeError, NotImplementedError):  # sin oneDNN para este tipo en esta CPU
         return False
+    tol = 1e-5 if dtype == torch.float32 else 5e-2
+    return y.shape == (2, 4) and torch.allclose(y.float(), F.linear(x, w, b).float(), atol=tol, rtol=tol)
 
 
 class FastLinear(nn.Linear):
@@ -87,8 +92,8 @@ class FastLinear(nn.Linear):
     - float32: oneDNN usa la matriz tal cual (guardada por filas, como en nn.Linear).
     - bfloat16: oneDNN necesita la matriz reordenada a su formato por bloques; se prepara la primera vez
       y se guarda aparte (ocupa lo mismo que la matriz), y se vuelve a preparar si la matriz cambia.
-    - en cualquier otro caso (GPU, gradientes, otros tipos, PyTorch sin oneDNN, dentro de torch.compile):
-      F.linear, mismo resultado.
+    - en cualquier otro caso (GPU, gradientes, otros tipos, dentro de torch.compile, o un PyTorch o una CPU
+      donde oneDNN no hace ese tipo: onednn_linear_works lo prueba): F.linear, mismo resultado.
 
     forward(x, gelu=True) aplica además GELU (aproximación con tanh) a la salida; con oneDNN, dentro de
     la misma multiplicación, sin otra pasada por la memoria.
@@ -99,7 +104,7 @@ class FastLinear(nn.Linear):
         if (torch.compiler.is_compiling()  # torch.compile elige sus propios kernels a partir de F.linear
                 or x.device.type != "cpu" or x.dtype != w.dtype or w.dtype not in (torch.float32, torch.bfloat16)
                 or not w.is_contiguous() or (torch.is_grad_enabled() and (x.requires_grad or w.requires_grad))
-                or not onednn_linear_works()):
+                or not onednn_linear_works(w.dtype)):
             y = F.linear(x, w, self.bias)
             return F.gelu(y, approximate="tanh") if gelu else y
         if w.dtype == torch.bfloat16:
@@ -222,15 +227,16 @@ class FastGPTModel(nn.Module):
             self.out_head.weight = self.tok_emb.weight  # la misma matriz (vocab_size, emb_dim) para las dos
 
     def forward(self, in_idx, cache=None, only_last=False):
-        check_token_ids(in_idx, self.cfg["vocab_size"], self.cfg["context_length"])
+        check_token_ids(in_idx, self.cfg)  # un error en español si los ids no sirven
+        if cache is not None:
+            cache.check_room(in_idx.shape[1], self.cfg["context_length"])
+        return self.logits(in_idx, cache, only_last)
+
+    def logits(self, in_idx, cache=None, only_last=False):
+        """La pasada de forward, sin comprobar la entrada: generate_fast la usa en cada token, después de
+        comprobar el texto de partida una sola vez (comprobar los ids lee dos números de la memoria)."""
         past = 0 if cache is None else len(cache)
-        num_tokens = in_idx.shape[1]
-        if past + num_tokens > self.cfg["context_length"]:
-            raise ValueError(
-                f"La caché ya tiene {past} posiciones y llegan {num_tokens} tokens más; el límite es "
-                f"context_length={self.cfg['context_length']}. Vacía la caché con reset()."
-            )
-        positions = torch.arange(past, past + num_tokens, device=in_idx.device)  # detrás de la caché
+        positions = torch.arange(past, past + in_idx.shape[1], device=in_idx.device)  # detrás de la caché
         x = self.drop_emb(self.tok_emb(in_idx) + self.pos_emb(positions))  # (batch, num_tokens, emb_dim)
         for layer, block in enumerate(self.trf_blocks):
             x = block(x, cache, layer)  # el último bloque hace avanzar len(cache)
@@ -311,6 +317,8 @@ def fast_gpt_from_state_dict(state_dict, cfg, tie_weights=False):
 def generate_fast(model, idx, max_new_tokens, context_size, use_cache=True):
     """Genera con decodificación voraz los mismos tokens que generate_text_simple, con un FastGPTModel.
 
+    Comprueba la entrada una vez y genera con el mismo bucle que generate_text_cached (greedy_decode).
+
     Parámetros:
         model: un FastGPTModel (en float32, bfloat16 o con pesos int8 de utils.quant).
         idx: tensor de ids (batch, num_tokens) con el texto de partida.
@@ -322,19 +330,8 @@ def generate_fast(model, idx, max_new_tokens, context_size, use_cache=True):
         tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
     """
     check_generation_args(model, idx, max_new_tokens, context_size)
-    start = idx.shape[1]
-    out = idx.new_empty(idx.shape[0], start + max_new_tokens)  # se reserva una vez, no un tensor por paso
-    out[:, :start] = idx
+    check_token_ids(idx[:, -context_size:], model.cfg)  # una vez: los tokens siguientes los elige el modelo
     cache = FastKVCache(len(model.trf_blocks), max_tokens=context_size) if use_cache else None
-    new_tokens = idx[:, -context_size:]
     with torch.inference_mode():  # como no_grad, y además sin contar versiones de los tensores
-        for end in range(start, start + max_new_tokens):
-            if cache is None:
-                new_tokens = out[:, max(0, end - context_size):end]  # sin caché: todo el contexto en cada paso
-            elif len(cache) + new_tokens.shape[1] > context_size:
-                cache.reset()  # la ventana se desplaza: hay que recalcular todas las posiciones
-                new_tokens = out[:, end - context_size:end]
-            logits = model(new_tokens, cache=cache, only_last=True)  # (batch, 1, vocab_size)
-            out[:, end] = logits[:, -1].argmax(dim=-1)  # softmax no cambia cuál es el mayor
-            new_tokens = out[:, end:end + 1]
-    return out
+        return greedy_decode(lambda ids, cache: model.logits(ids, cache, only_last=True), idx, max_new_tokens,
+                             context_size, cache)

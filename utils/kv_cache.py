@@ -33,16 +33,21 @@ class KVCache:
     def __len__(self):
         return self.num_tokens
 
-    def _check_room(self, end):
-        if end > self.max_tokens:
+    def check_room(self, num_tokens, context_length):
+        """Comprueba que caben num_tokens posiciones más (en la caché y en el contexto del modelo).
+
+        Devuelve:
+            nada; lanza ValueError en español que dice cómo seguir.
+        """
+        limit = min(self.max_tokens, context_length)
+        if self.num_tokens + num_tokens > limit:
             raise ValueError(
-                f"La caché admite {self.max_tokens} posiciones y se le piden {end}; "
-                "vacíala con reset() y vuelve a procesar solo los últimos tokens."
+                f"La caché ya tiene {self.num_tokens} posiciones y llegan {num_tokens} tokens más; el límite es "
+                f"{limit}. Vacía la caché con reset() y vuelve a procesar solo los últimos tokens."
             )
 
     def update(self, layer, keys, values):
         """Añade al bloque layer las claves y valores de los tokens nuevos y los devuelve todos."""
-        self._check_room(self.num_tokens + keys.shape[2])
         if self.keys[layer] is not None:
             keys = torch.cat([self.keys[layer], keys], dim=2)  # (batch, num_heads, antes + nuevos, head_dim)
             values = torch.cat([self.values[layer], values], dim=2)
@@ -124,15 +129,15 @@ def forward_with_cache(model, in_idx, cache):
     Forma:
         in_idx (batch, num_tokens) -> logits (batch, num_tokens, vocab_size).
     """
-    cfg = model.cfg
-    check_token_ids(in_idx, cfg["vocab_size"], cfg["context_length"])
+    check_token_ids(in_idx, model.cfg)  # un error en español si los ids no sirven
+    cache.check_room(in_idx.shape[1], model.cfg["context_length"])
+    return cached_logits(model, in_idx, cache)
+
+
+def cached_logits(model, in_idx, cache):
+    """La pasada de forward_with_cache, sin comprobar la entrada: la usa el bucle de generación en cada token,
+    después de comprobar el texto de partida una sola vez."""
     past, num_tokens = len(cache), in_idx.shape[1]
-    if past + num_tokens > min(cfg["context_length"], cache.max_tokens):
-        raise ValueError(
-            f"La caché ya tiene {past} posiciones y llegan {num_tokens} tokens más; el límite es "
-            f"{min(cfg['context_length'], cache.max_tokens)}. Vacía la caché con reset() y vuelve a empezar "
-            "con los últimos tokens."
-        )
     tok_embeds = model.tok_emb(in_idx)  # (batch, num_tokens, emb_dim)
     # los tokens nuevos no empiezan en la posición 0, sino detrás de los que ya están en la caché
     pos_embeds = model.pos_emb(torch.arange(past, past + num_tokens, device=in_idx.device))
@@ -143,12 +148,45 @@ def forward_with_cache(model, in_idx, cache):
     return model.out_head(x)  # (batch, num_tokens, vocab_size)
 
 
+def greedy_decode(logits_fn, idx, max_new_tokens, context_size, cache=None):
+    """El bucle de la generación voraz con caché KV; lo comparten generate_text_cached y generate_fast.
+
+    El primer paso procesa el texto de partida entero (el prellenado) y cada paso siguiente, solo el token
+    nuevo. Cuando la ventana de context_size tokens se desplaza, todos los tokens cambian de posición y de
+    contexto: la caché deja de valer y se recalcula la ventana entera, como hace generate_text_simple.
+
+    Parámetros:
+        logits_fn: función (ids, cache) -> logits (batch, num_tokens o 1, vocab_size) de los tokens ids,
+            que siguen a los que ya hay en cache.
+        idx: tensor de ids (batch, num_tokens) con el texto de partida, ya comprobado.
+        max_new_tokens: cuántos tokens nuevos generar.
+        context_size: cuántos tokens, como máximo, ve el modelo en cada paso.
+        cache: KVCache o FastKVCache vacía, de context_size posiciones; con None cada paso procesa la
+            ventana entera.
+
+    Devuelve:
+        tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
+    """
+    start = idx.shape[1]
+    out = idx.new_empty(idx.shape[0], start + max_new_tokens)  # se reserva una vez, no un tensor por paso
+    out[:, :start] = idx
+    new_tokens = idx[:, -context_size:]  # primer paso: todo el texto de partida que cabe
+    for end in range(start, start + max_new_tokens):
+        if cache is None or len(cache) + new_tokens.shape[1] > context_size:
+            if cache is not None:
+                cache.reset()  # la ventana se desplaza: las posiciones cambian y hay que recalcular todo
+            new_tokens = out[:, max(0, end - context_size):end]
+        logits = logits_fn(new_tokens, cache)[:, -1]  # (batch, vocab_size)
+        out[:, end] = logits.argmax(dim=-1)  # softmax no cambia cuál es el mayor
+        new_tokens = out[:, end:end + 1]  # el paso siguiente solo procesa este token
+    return out
+
+
 def generate_text_cached(model, idx, max_new_tokens, context_size):
     """Genera como generate_text_simple (los mismos tokens), pero con una caché KV.
 
-    Mientras caben en el contexto, cada paso procesa solo el token nuevo. Cuando la ventana de
-    context_size tokens se desplaza, todos los tokens cambian de posición y de contexto: la caché
-    deja de valer y se recalcula la ventana entera, como hace generate_text_simple.
+    Comprueba la entrada una vez y genera con greedy_decode: mientras caben en el contexto, cada paso
+    procesa solo el token nuevo; cuando la ventana se desplaza, se recalcula entera.
 
     Parámetros:
         model: un GPTModel.
@@ -160,18 +198,8 @@ def generate_text_cached(model, idx, max_new_tokens, context_size):
         tensor (batch, num_tokens + max_new_tokens) con la entrada seguida de los tokens nuevos.
     """
     check_generation_args(model, idx, max_new_tokens, context_size)
+    check_token_ids(idx[:, -context_size:], model.cfg)  # una vez: los tokens siguientes los elige el modelo
     cache = KVCache(model.cfg["n_layers"], max_tokens=context_size)
-    new_tokens = idx[:, -context_size:]  # primer paso: todo el texto de partida que cabe
-    for _ in range(max_new_tokens):
-        if len(cache) + new_tokens.shape[1] > context_size:
-            # la ventana se desplaza: las posiciones cambian y hay que recalcular todo
-            cache.reset()
-            new_tokens = idx[:, -context_size:]
-        with torch.no_grad():
-            logits = forward_with_cache(model, new_tokens, cache)
-        logits = logits[:, -1, :]  # (batch, vocab_size)
-        probas = torch.softmax(logits, dim=-1)
-        idx_next = torch.argmax(probas, dim=-1, keepdim=True)  # (batch, 1)
-        idx = torch.cat((idx, idx_next), dim=1)
-        new_tokens = idx_next  # el siguiente paso solo procesa este token
-    return idx
+    with torch.no_grad():
+        return greedy_decode(lambda ids, cache: cached_logits(model, ids, cache), idx, max_new_tokens,
+                             context_size, cache)
