@@ -9,11 +9,12 @@ import torch
 
 import utils.hub as hub
 import utils.pretrained as pretrained
+from utils.config import GPT2_CONFIGS, GPT2_SIZES
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
 from utils.hub import PretrainedDownloadError, download_gpt2_safetensors
-from utils.pretrained import GPT2_PRETRAINED, load_pretrained_gpt2
-from utils.weights import check_hf_shapes, expected_hf_shapes
+from utils.pretrained import load_pretrained_gpt2, save_gpt2_safetensors
+from utils.weights import check_hf_shapes, expected_hf_shapes, published_config
 
 
 @pytest.fixture
@@ -143,9 +144,9 @@ def test_cfg_sin_sesgo_qkv_da_error(tmp_path, save_hf):
 
 def test_otro_tamano_de_gpt2_se_reconoce():
     """Si el fichero es de otro tamaño de GPT-2 (solo cabecera: formas), el error dice qué size usar."""
-    formas_355m = {f"transformer.{n}": s for n, s in expected_hf_shapes(GPT2_PRETRAINED["355M"][1]).items()}
+    formas_355m = {f"transformer.{n}": s for n, s in expected_hf_shapes(published_config("355M")).items()}
     with pytest.raises(ValueError, match=r'Este fichero es el GPT-2 de 355M: usa size="355M"'):
-        check_hf_shapes(formas_355m, GPT2_PRETRAINED["124M"][1])
+        check_hf_shapes(formas_355m, published_config("124M"))
 
 
 def test_fichero_de_otra_configuracion_da_sus_valores(tmp_path, save_hf):
@@ -227,14 +228,23 @@ def test_tamano_desconocido_da_error():
 
 
 def test_configuraciones_de_los_cuatro_tamanos():
-    """Cada tamaño apunta a su repositorio del Hub y usa qkv_bias=True con sus dimensiones."""
-    dims = {size: (cfg["emb_dim"], cfg["n_layers"], cfg["n_heads"]) for size, (_, cfg) in GPT2_PRETRAINED.items()}
+    """Cada tamaño apunta a su repositorio del Hub y sus pesos publicados usan qkv_bias=True con sus dimensiones."""
+    published = {size: published_config(size) for size in GPT2_SIZES}
+    dims = {size: (cfg["emb_dim"], cfg["n_layers"], cfg["n_heads"]) for size, cfg in published.items()}
     assert dims == {"124M": (768, 12, 12), "355M": (1024, 24, 16), "774M": (1280, 36, 20), "1558M": (1600, 48, 25)}
-    assert all(cfg["qkv_bias"] for _, cfg in GPT2_PRETRAINED.values())
-    assert [repo for repo, _ in GPT2_PRETRAINED.values()] == [
+    assert all(cfg["qkv_bias"] for cfg in published.values())
+    assert [entry["repo"] for entry in GPT2_SIZES.values()] == [
         "openai-community/gpt2", "openai-community/gpt2-medium",
         "openai-community/gpt2-large", "openai-community/gpt2-xl",
     ]
+
+
+def test_una_sola_tabla_de_tamanos():
+    """GPT2_CONFIGS (los nombres del libro) sale de GPT2_SIZES, y el nombre del libro vale donde vale "124M"."""
+    assert list(GPT2_CONFIGS) == [entry["name"] for entry in GPT2_SIZES.values()]
+    assert all(GPT2_CONFIGS[entry["name"]] is entry["cfg"] for entry in GPT2_SIZES.values())
+    assert hub.check_gpt2_size("gpt2-medium (355M)") == "355M"
+    assert hub.gpt2_download_url("gpt2-small (124M)") == hub.gpt2_download_url("124M")
 
 
 def test_formas_esperadas_iguales_a_las_de_hf(tmp_path, save_hf):
@@ -307,13 +317,72 @@ def test_mascaras_del_fichero_se_ignoran_y_se_crean_como_en_el_modelo(tmp_path, 
 
 
 def test_tamanos_de_fichero_anunciados():
-    """Los tamaños que dan las instrucciones sin red salen de la cuenta: parámetros publicados (pesos compartidos,
-    qkv_bias) × 4 bytes más una máscara float32 de context_length² por bloque, en MiB o GiB redondeados."""
-    from utils.flops import count_parameters
-    from utils.hub import GPT2_FILE_SIZES
+    """Lo que ocupan los model.safetensors del Hub sale de la cuenta (parámetros publicados × 4 bytes más una
+    máscara de context_length² por bloque) y coincide con los ficheros publicados."""
+    assert [hub.gpt2_file_size(size) for size in GPT2_SIZES] == ["523 MiB", "1,4 GiB", "3,0 GiB", "6,0 GiB"]
 
-    for size, (_, cfg) in GPT2_PRETRAINED.items():
-        n_bytes = 4 * (count_parameters(cfg, weight_tying=True) + cfg["n_layers"] * cfg["context_length"] ** 2)
-        value, unit = GPT2_FILE_SIZES[size].split()
-        expected = round(n_bytes / 1024**2) if unit == "MiB" else round(n_bytes / 1024**3, 1)
-        assert float(value.replace(",", ".")) == expected, size
+
+def _trained_like(cfg, seed=0, tie=False):
+    """Un GPTModel aleatorio con sesgos y LayerNorm perturbados (como uno entrenado), en modo eval."""
+    torch.manual_seed(seed)
+    model = GPTModel(cfg).eval()
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith(("bias", "scale", "shift")):
+                param.add_(torch.randn_like(param) * 0.2)
+    if tie:
+        model.out_head.weight = model.tok_emb.weight
+    return model
+
+
+@pytest.mark.parametrize("qkv_bias", [False, True])
+@pytest.mark.parametrize("tie", [False, True])
+def test_guardar_y_cargar_da_el_mismo_modelo(tmp_path, tiny_cfg, qkv_bias, tie):
+    """save_gpt2_safetensors y load_pretrained_gpt2(path=...) dan los mismos logits (exactos) y los mismos tokens,
+    con o sin pesos compartidos y con o sin sesgo qkv (sin él, c_attn.bias se guarda con ceros)."""
+    model = _trained_like({**tiny_cfg, "qkv_bias": qkv_bias}, tie=tie)
+    save_gpt2_safetensors(model, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "model.safetensors"]
+    loaded = load_pretrained_gpt2(path=tmp_path)
+    x = torch.randint(0, tiny_cfg["vocab_size"], (2, 16))
+    with torch.no_grad():
+        assert torch.equal(loaded(x), model(x))
+    idx = torch.tensor([[3, 1, 4]])
+    assert torch.equal(generate_text_simple(loaded, idx, 20, 16), generate_text_simple(model, idx, 20, 16))
+
+
+def test_formato_de_gpt2_nombres_y_orientacion_conv1d(tmp_path, tiny_cfg, random_hf_gpt2):
+    """El fichero guardado tiene los nombres y formas de un GPT-2 de Hugging Face (Conv1D: entrada, salida),
+    y traducir de ida y vuelta devuelve los mismos tensores."""
+    from safetensors.torch import load_file
+
+    from utils.weights import gpt_to_hf_state_dict, hf_to_gpt_state_dict
+
+    hf = random_hf_gpt2(0)
+    cfg = {**tiny_cfg, "qkv_bias": True}
+    ours = hf_to_gpt_state_dict(hf.state_dict(), cfg)
+    back = gpt_to_hf_state_dict(ours, cfg)
+    hf_sd = {k.removeprefix("transformer."): v for k, v in hf.state_dict().items() if not k.endswith(".attn.bias")}
+    hf_sd.pop("lm_head.weight")  # compartida con wte: el fichero no la repite
+    assert sorted(back) == sorted(hf_sd)
+    assert all(torch.equal(back[k], hf_sd[k]) for k in back)
+    save_gpt2_safetensors(_trained_like(cfg), tmp_path)
+    shapes = {k: tuple(v.shape) for k, v in load_file(tmp_path / "model.safetensors").items()}
+    assert shapes["h.0.attn.c_attn.weight"] == (32, 96) and shapes["h.1.mlp.c_fc.weight"] == (32, 128)
+    assert shapes["lm_head.weight"] == (100, 32)  # sin pesos compartidos, la capa de salida va aparte
+
+
+@pytest.mark.parametrize("tie", [False, True])
+def test_la_carpeta_guardada_se_abre_con_transformers_sin_red(tmp_path, tiny_cfg, no_network, tie):
+    """GPT2LMHeadModel.from_pretrained(carpeta), sin red, da los logits de nuestro modelo (< 1e-5)."""
+    from transformers import GPT2LMHeadModel
+    from transformers.utils import logging as hf_logging
+
+    model = _trained_like({**tiny_cfg, "qkv_bias": True}, seed=1, tie=tie)
+    save_gpt2_safetensors(model, tmp_path)
+    hf_logging.set_verbosity_error()
+    hf = GPT2LMHeadModel.from_pretrained(tmp_path, local_files_only=True).eval()
+    assert (hf.lm_head.weight is hf.transformer.wte.weight) == tie
+    x = torch.randint(0, tiny_cfg["vocab_size"], (2, 16))
+    with torch.no_grad():
+        assert (hf(x).logits - model(x)).abs().max().item() < 1e-5

@@ -19,12 +19,16 @@ REQUIRED_KEYS = ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers
 POSITIVE_INT_KEYS = ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers")
 
 
+# Nombres de nuestras claves en el config.json de GPT-2 de Hugging Face (vocab_size se llama igual);
+# utils/weights.py traduce con ellos en los dos sentidos.
+HF_CONFIG_NAMES = {"context_length": "n_positions", "emb_dim": "n_embd", "n_heads": "n_head",
+                   "n_layers": "n_layer", "drop_rate": "resid_pdrop"}
+
 # Nombres de las mismas medidas en otros códigos (Hugging Face, nanoGPT) que alguien puede traer por costumbre.
 KEY_ALIASES = {
-    "n_embd": "emb_dim", "d_model": "emb_dim", "hidden_size": "emb_dim",
-    "n_ctx": "context_length", "n_positions": "context_length", "block_size": "context_length",
-    "n_layer": "n_layers", "num_layers": "n_layers", "n_head": "n_heads", "num_heads": "n_heads",
-    "dropout": "drop_rate", "bias": "qkv_bias",
+    **{theirs: ours for ours, theirs in HF_CONFIG_NAMES.items()},
+    "d_model": "emb_dim", "hidden_size": "emb_dim", "n_ctx": "context_length", "block_size": "context_length",
+    "num_layers": "n_layers", "num_heads": "n_heads", "dropout": "drop_rate", "bias": "qkv_bias",
 }
 
 

@@ -16,11 +16,15 @@ GPT_CONFIG_355M = {**GPT_CONFIG_124M, "emb_dim": 1024, "n_layers": 24, "n_heads"
 GPT_CONFIG_774M = {**GPT_CONFIG_124M, "emb_dim": 1280, "n_layers": 36, "n_heads": 20}
 GPT_CONFIG_1558M = {**GPT_CONFIG_124M, "emb_dim": 1600, "n_layers": 48, "n_heads": 25}
 
-GPT2_CONFIGS = {
-    "gpt2-small (124M)": GPT_CONFIG_124M,
-    "gpt2-medium (355M)": GPT_CONFIG_355M,
-    "gpt2-large (774M)": GPT_CONFIG_774M,
-    "gpt2-xl (1558M)": GPT_CONFIG_1558M,
+# Los cuatro tamaños de GPT-2, nombrados por sus parámetros: su nombre en el libro, su configuración y el
+# repositorio del Hugging Face Hub con los pesos de OpenAI. De esta tabla salen los pesos publicados
+# (utils/weights.py) y su descarga (utils/hub.py).
+GPT2_SIZES = {
+    "124M": {"name": "gpt2-small (124M)", "cfg": GPT_CONFIG_124M, "repo": "openai-community/gpt2"},
+    "355M": {"name": "gpt2-medium (355M)", "cfg": GPT_CONFIG_355M, "repo": "openai-community/gpt2-medium"},
+    "774M": {"name": "gpt2-large (774M)", "cfg": GPT_CONFIG_774M, "repo": "openai-community/gpt2-large"},
+    "1558M": {"name": "gpt2-xl (1558M)", "cfg": GPT_CONFIG_1558M, "repo": "openai-community/gpt2-xl"},
 }
+GPT2_CONFIGS = {size["name"]: size["cfg"] for size in GPT2_SIZES.values()}  # nombre del libro -> configuración
 
 

@@ -12,18 +12,10 @@ from urllib.request import getproxies
 from huggingface_hub import constants as hf_constants
 from huggingface_hub import hf_hub_download
 
+from utils.config import GPT2_SIZES
+from utils.flops import count_parameters
+
 SAFETENSORS_FILENAME = "model.safetensors"
-
-# Tamaño -> repositorio del Hub con sus pesos.
-GPT2_REPOS = {
-    "124M": "openai-community/gpt2",
-    "355M": "openai-community/gpt2-medium",
-    "774M": "openai-community/gpt2-large",
-    "1558M": "openai-community/gpt2-xl",
-}
-
-# Tamaño aproximado de cada model.safetensors (incluye las máscaras causales de la conversión a PyTorch).
-GPT2_FILE_SIZES = {"124M": "523 MiB", "355M": "1,4 GiB", "774M": "3,0 GiB", "1558M": "6,0 GiB"}
 
 
 class PretrainedDownloadError(ConnectionError):
@@ -31,30 +23,45 @@ class PretrainedDownloadError(ConnectionError):
 
 
 def check_gpt2_size(size):
-    """Comprueba que size es uno de los cuatro tamaños de GPT-2 y lo devuelve.
+    """Comprueba que size es uno de los cuatro tamaños de GPT-2 y devuelve su nombre corto.
 
     Parámetros:
-        size: "124M", "355M", "774M" o "1558M".
+        size: "124M", "355M", "774M" o "1558M" (o el nombre del libro: "gpt2-small (124M)", ...).
     """
-    if size not in GPT2_REPOS:
-        raise ValueError(f"No hay un GPT-2 de tamaño {size!r}; elige uno de {list(GPT2_REPOS)}.")
-    return size
+    long_names = {entry["name"]: short for short, entry in GPT2_SIZES.items()}
+    if size not in GPT2_SIZES and size not in long_names:
+        raise ValueError(f"No hay un GPT-2 de tamaño {size!r}; elige uno de {list(GPT2_SIZES)}.")
+    return long_names.get(size, size)
+
+
+def gpt2_file_size(size):
+    """Devuelve lo que ocupa el model.safetensors de un tamaño de GPT-2 en el Hub, como texto ("523 MiB").
+
+    Son los parámetros publicados (con pesos compartidos y sesgo en consulta, clave y valor) en float32, más
+    la máscara causal de context_length² números que la conversión a PyTorch guardó en cada bloque.
+    """
+    cfg = {**GPT2_SIZES[check_gpt2_size(size)]["cfg"], "qkv_bias": True}
+    n_bytes = 4 * (count_parameters(cfg, weight_tying=True) + cfg["n_layers"] * cfg["context_length"] ** 2)
+    if n_bytes < 2**30:
+        return f"{n_bytes / 2**20:.0f} MiB"
+    return f"{n_bytes / 2**30:.1f} GiB".replace(".", ",")
 
 
 def gpt2_download_url(size, endpoint=None):
     """Devuelve la URL directa del model.safetensors de un tamaño de GPT-2 en el Hub."""
-    repo_id = GPT2_REPOS[check_gpt2_size(size)]
+    repo_id = GPT2_SIZES[check_gpt2_size(size)]["repo"]
     endpoint = (endpoint or hf_constants.ENDPOINT).rstrip("/")
     return f"{endpoint}/{repo_id}/resolve/main/{SAFETENSORS_FILENAME}"
 
 
 def offline_instructions(size):
     """Devuelve, en español, cómo descargar a mano los pesos de un tamaño y cómo cargarlos después."""
-    repo_id = GPT2_REPOS[check_gpt2_size(size)]
+    size = check_gpt2_size(size)
+    repo_id = GPT2_SIZES[size]["repo"]
     folder = f"gpt2-{size}"
     return (
         "Para usar los pesos sin conexión:\n"
-        f"  1) En un equipo con red, descarga el fichero (unos {GPT2_FILE_SIZES[size]}):\n"
+        f"  1) En un equipo con red, descarga el fichero (unos {gpt2_file_size(size)}):\n"
         f"       hf download {repo_id} {SAFETENSORS_FILENAME} --local-dir {folder}\n"
         f"     (con huggingface_hub antiguo: huggingface-cli download {repo_id} {SAFETENSORS_FILENAME} "
         f"--local-dir {folder})\n"
@@ -108,11 +115,12 @@ def download_gpt2_safetensors(size="124M", cache_dir=None, timeout=3.0):
     Sin red falla en segundos con PretrainedDownloadError, cuyo mensaje explica la descarga a mano.
 
     Parámetros:
-        size: "124M", "355M", "774M" o "1558M".
+        size: "124M", "355M", "774M" o "1558M" (o el nombre del libro, "gpt2-small (124M)"...).
         cache_dir: carpeta de caché de huggingface_hub (por defecto, la suya: ~/.cache/huggingface).
         timeout: segundos que se espera al Hub antes de darlo por inalcanzable.
     """
-    repo_id = GPT2_REPOS[check_gpt2_size(size)]
+    size = check_gpt2_size(size)
+    repo_id = GPT2_SIZES[size]["repo"]
     try:  # si ya se descargó antes, no hace falta red
         return hf_hub_download(repo_id, SAFETENSORS_FILENAME, cache_dir=cache_dir, local_files_only=True)
     except FileNotFoundError:

@@ -1,10 +1,11 @@
 # utils/pretrained.py
-"""Carga en nuestro GPTModel los pesos preentrenados de GPT-2 publicados por OpenAI.
+"""Carga en nuestro GPTModel los pesos preentrenados de GPT-2 publicados por OpenAI, y guarda los nuestros igual.
 
 Los pesos se leen de ficheros safetensors (nunca de pickle, que puede ejecutar código al abrirse): del
 Hugging Face Hub (la descarga está en utils/hub.py) o de un fichero o carpeta local. Los pasos:
 localizar el fichero, decidir la configuración, comprobar la cabecera (nombres y formas) antes de leer
 nada más, traducir los nombres (utils/weights.py) y asignar los tensores a un modelo creado sin datos.
+save_gpt2_safetensors hace el camino inverso: guarda un GPTModel como los ficheros de GPT-2 del Hub.
 """
 
 import json
@@ -12,15 +13,12 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from utils import weights
 from utils.attention import MultiHeadAttention
 from utils.gpt import GPTModel
-from utils.hub import GPT2_REPOS, SAFETENSORS_FILENAME, check_gpt2_size, download_gpt2_safetensors
-
-# Tamaño -> (repositorio del Hub, configuración de GPTModel con sesgo en consulta, clave y valor).
-GPT2_PRETRAINED = {size: (GPT2_REPOS[size], cfg) for size, cfg in weights.GPT2_PUBLISHED_CONFIGS.items()}
+from utils.hub import SAFETENSORS_FILENAME, check_gpt2_size, download_gpt2_safetensors
 
 # Extensiones de ficheros pickle de PyTorch, que no abrimos.
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
@@ -99,7 +97,8 @@ def load_pretrained_gpt2(size=None, path=None, cfg=None, cache_dir=None, timeout
     """Crea un GPTModel con los pesos preentrenados de GPT-2, del Hub o de una copia local.
 
     Parámetros:
-        size: "124M", "355M", "774M" o "1558M" (por defecto "124M", o lo que diga el config.json de path).
+        size: "124M", "355M", "774M" o "1558M" (por defecto "124M", o lo que diga el config.json de path);
+            también vale el nombre del libro, "gpt2-small (124M)"...
         path: fichero .safetensors o carpeta con model.safetensors; si se da, no se usa la red.
         cfg: configuración explícita de GPTModel (para pesos de otro tamaño; necesita qkv_bias=True).
         cache_dir: carpeta de caché de huggingface_hub, si no se quiere la de por defecto.
@@ -109,7 +108,7 @@ def load_pretrained_gpt2(size=None, path=None, cfg=None, cache_dir=None, timeout
         el GPTModel en modo evaluación (model.eval()).
     """
     if size is not None:
-        check_gpt2_size(size)
+        size = check_gpt2_size(size)
     if path is None:
         file = Path(download_gpt2_safetensors(size or "124M", cache_dir=cache_dir, timeout=timeout))
     else:
@@ -117,7 +116,7 @@ def load_pretrained_gpt2(size=None, path=None, cfg=None, cache_dir=None, timeout
     if cfg is None and size is None and path is not None:
         cfg = config_from_hf_folder(file.parent)
     if cfg is None:
-        cfg = GPT2_PRETRAINED[size or "124M"][1]
+        cfg = weights.published_config(size or "124M")
     weights.check_qkv_bias(cfg)
     hf_tensors = read_gpt2_safetensors(file, cfg)  # comprueba nombres y formas antes de reservar nada más
     with torch.device("meta"):  # sin datos: ni memoria ni tiempo para unos pesos aleatorios que se descartarían
@@ -131,3 +130,25 @@ def load_pretrained_gpt2(size=None, path=None, cfg=None, cache_dir=None, timeout
             state_dict[name] = mask.clone()
     model.load_state_dict(state_dict, assign=True)  # estricto: cada parámetro y buffer recibe su tensor
     return model.eval()
+
+
+def save_gpt2_safetensors(model, folder):
+    """Guarda un GPTModel como se publican los GPT-2 en el Hub: model.safetensors y config.json en folder.
+
+    Los tensores llevan los nombres y las formas de Hugging Face (weights.gpt_to_hf_state_dict), así que la
+    carpeta se carga con load_pretrained_gpt2(path=folder) y con GPT2LMHeadModel.from_pretrained(folder).
+
+    Parámetros:
+        model: el GPTModel que se guarda (de cualquier tamaño, con o sin sesgo en consulta, clave y valor).
+        folder: carpeta de destino; se crea si no existe.
+
+    Devuelve:
+        la ruta de la carpeta (Path).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    hf_tensors = weights.gpt_to_hf_state_dict(model.state_dict(), model.cfg)
+    save_file(hf_tensors, str(folder / SAFETENSORS_FILENAME), metadata={"format": "pt"})  # "pt": de PyTorch
+    hf_config = weights.hf_config_from_gpt(model.cfg, tie_weights="lm_head.weight" not in hf_tensors)
+    (folder / "config.json").write_text(json.dumps(hf_config, indent=2) + "\n", encoding="utf-8")
+    return folder

@@ -8,23 +8,18 @@ que aquí se parte en W_query, W_key y W_value.
 
 import torch
 
-from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M
-
-# Los cuatro tamaños publicados: las configuraciones del libro con sesgo en consulta, clave y valor.
-GPT2_PUBLISHED_CONFIGS = {
-    "124M": {**GPT_CONFIG_124M, "qkv_bias": True},
-    "355M": {**GPT_CONFIG_355M, "qkv_bias": True},
-    "774M": {**GPT_CONFIG_774M, "qkv_bias": True},
-    "1558M": {**GPT_CONFIG_1558M, "qkv_bias": True},
-}
+from utils.checks import HF_CONFIG_NAMES, POSITIVE_INT_KEYS
+from utils.config import GPT2_SIZES
 
 # Claves que no son pesos: las máscaras causales que la clase GPT2Attention de transformers guardaba con
 # los pesos. Están en los model.safetensors del Hub porque salieron de esa conversión a PyTorch.
 IGNORED_SUFFIXES = (".attn.bias", ".attn.masked_bias")
 
-# Claves del config.json de Hugging Face que necesita GPTModel, y su nombre en nuestra configuración.
-HF_CONFIG_KEYS = {"vocab_size": "vocab_size", "n_positions": "context_length", "n_embd": "emb_dim",
-                  "n_head": "n_heads", "n_layer": "n_layers"}
+
+def published_config(size):
+    """Devuelve la configuración de GPTModel de los pesos publicados de un tamaño de GPT-2 ("124M", ...):
+    la de utils/config.py con sesgo en consulta, clave y valor, como el GPT-2 original."""
+    return {**GPT2_SIZES[size]["cfg"], "qkv_bias": True}
 
 
 def gpt_config_from_hf(hf_config):
@@ -34,16 +29,33 @@ def gpt_config_from_hf(hf_config):
         hf_config: un GPT2Config de transformers o el diccionario leído de su config.json.
     """
     values = hf_config if isinstance(hf_config, dict) else vars(hf_config)
-    missing = [key for key in HF_CONFIG_KEYS if key not in values]
+    names = {key: HF_CONFIG_NAMES.get(key, key) for key in POSITIVE_INT_KEYS}  # nuestra clave -> la suya
+    missing = [theirs for theirs in names.values() if theirs not in values]
     if missing:
         raise ValueError(
             f"La configuración no describe un GPT-2 (model_type={values.get('model_type')!r}; le falta "
             f"{missing}); pasa size= (por ejemplo size=\"124M\") o cfg= para decir qué modelo es."
         )
-    cfg = {ours: values[theirs] for theirs, ours in HF_CONFIG_KEYS.items()}
-    cfg["drop_rate"] = values.get("resid_pdrop", 0.1)
+    cfg = {ours: values[theirs] for ours, theirs in names.items()}
+    cfg["drop_rate"] = values.get(HF_CONFIG_NAMES["drop_rate"], 0.1)
     cfg["qkv_bias"] = True  # GPT-2 original lleva sesgo en consulta, clave y valor
     return cfg
+
+
+def hf_config_from_gpt(cfg, tie_weights=True):
+    """Devuelve el config.json de Hugging Face (como diccionario) de un GPT-2 con la configuración cfg.
+
+    Es el inverso de gpt_config_from_hf, con lo que transformers necesita además para crear un
+    GPT2LMHeadModel igual que GPTModel: la GELU con tanh ("gelu_new"), el épsilon de LayerNorm y si la
+    capa de salida comparte la matriz de los embeddings.
+    """
+    hf = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2"}
+    hf.update({HF_CONFIG_NAMES.get(key, key): cfg[key] for key in (*POSITIVE_INT_KEYS, "drop_rate")})
+    hf.update({"n_ctx": cfg["context_length"], "embd_pdrop": cfg["drop_rate"], "attn_pdrop": cfg["drop_rate"],
+               "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5, "tie_word_embeddings": tie_weights})
+    end_of_text = 50256 if cfg["vocab_size"] > 50256 else None  # <|endoftext|>, si el vocabulario es el de GPT-2
+    hf.update({"bos_token_id": end_of_text, "eos_token_id": end_of_text})
+    return hf
 
 
 def check_qkv_bias(cfg):
@@ -88,7 +100,7 @@ def check_hf_shapes(file_shapes, cfg):
 
     Parámetros:
         file_shapes: {nombre del tensor (con o sin "transformer."): forma}.
-        cfg: configuración de GPTModel (como las de GPT2_PUBLISHED_CONFIGS).
+        cfg: configuración de GPTModel (como las de published_config).
 
     Devuelve:
         nada; lanza ValueError en español con los tensores que faltan, sobran o no cuadran, y el tamaño
@@ -126,8 +138,8 @@ def _tensors(n):
 
 def _size_hint(found):
     """Devuelve, en español, qué tamaño de GPT-2 (o qué configuración) corresponde a las formas encontradas."""
-    for size, cfg in GPT2_PUBLISHED_CONFIGS.items():
-        if {n: s for n, s in found.items() if n != "lm_head.weight"} == expected_hf_shapes(cfg):
+    for size in GPT2_SIZES:
+        if {n: s for n, s in found.items() if n != "lm_head.weight"} == expected_hf_shapes(published_config(size)):
             return f'Este fichero es el GPT-2 de {size}: usa size="{size}".'
     if len(found.get("wte.weight", ())) == 2 and len(found.get("wpe.weight", ())) == 2:
         (vocab_size, emb_dim), context_length = found["wte.weight"], found["wpe.weight"][0]
@@ -174,6 +186,46 @@ def hf_to_gpt_state_dict(hf_state_dict, cfg):
     out["final_norm.shift"] = sd["ln_f.bias"]
     # GPT-2 comparte la matriz de salida con la de embeddings; muchos ficheros no guardan lm_head.
     out["out_head.weight"] = sd.get("lm_head.weight", sd["wte.weight"])
+    return {name: tensor.detach().clone().contiguous() for name, tensor in out.items()}
+
+
+def gpt_to_hf_state_dict(state_dict, cfg):
+    """Traduce el state_dict de un GPTModel a los nombres y formas de GPT-2 en Hugging Face: el inverso de
+    hf_to_gpt_state_dict.
+
+    Las matrices de las capas lineales se trasponen a la forma (entrada, salida) de Conv1D y W_query, W_key y
+    W_value se juntan en c_attn. Si cfg no lleva sesgo en consulta, clave y valor, c_attn.bias son ceros
+    (sumar cero no cambia nada). lm_head.weight solo se escribe si out_head no es la matriz de tok_emb.
+
+    Parámetros:
+        state_dict: el de un GPTModel con la configuración cfg.
+        cfg: su configuración.
+
+    Devuelve:
+        diccionario {nombre de Hugging Face, sin "transformer.": tensor contiguo}, como model.safetensors.
+    """
+    sd = state_dict
+    out = {"wte.weight": sd["tok_emb.weight"], "wpe.weight": sd["pos_emb.weight"]}
+    for i in range(cfg["n_layers"]):
+        h, b = f"h.{i}.", f"trf_blocks.{i}."
+        qkv = ("query", "key", "value")
+        if cfg["qkv_bias"]:
+            qkv_b = torch.cat([sd[b + f"att.W_{p}.bias"] for p in qkv])
+        else:
+            qkv_b = sd[b + "att.W_query.weight"].new_zeros(3 * cfg["emb_dim"])
+        out.update({
+            h + "ln_1.weight": sd[b + "norm1.scale"], h + "ln_1.bias": sd[b + "norm1.shift"],
+            h + "attn.c_attn.weight": torch.cat([sd[b + f"att.W_{p}.weight"].T for p in qkv], dim=-1),
+            h + "attn.c_attn.bias": qkv_b,
+            h + "attn.c_proj.weight": sd[b + "att.out_proj.weight"].T,
+            h + "attn.c_proj.bias": sd[b + "att.out_proj.bias"],
+            h + "ln_2.weight": sd[b + "norm2.scale"], h + "ln_2.bias": sd[b + "norm2.shift"],
+            h + "mlp.c_fc.weight": sd[b + "ff.layers.0.weight"].T, h + "mlp.c_fc.bias": sd[b + "ff.layers.0.bias"],
+            h + "mlp.c_proj.weight": sd[b + "ff.layers.2.weight"].T, h + "mlp.c_proj.bias": sd[b + "ff.layers.2.bias"],
+        })
+    out["ln_f.weight"], out["ln_f.bias"] = sd["final_norm.scale"], sd["final_norm.shift"]
+    if not torch.equal(sd["out_head.weight"], sd["tok_emb.weight"]):
+        out["lm_head.weight"] = sd["out_head.weight"]  # sin pesos compartidos, la capa de salida va aparte
     return {name: tensor.detach().clone().contiguous() for name, tensor in out.items()}
 
 
