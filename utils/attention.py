@@ -1,11 +1,10 @@
 # utils/attention.py
-"""Atención multicabeza causal, tal como la usa cada bloque de GPT-2."""
-
+"""Atención multicabeza causal, tal como la usa cada bloque de GPT-2 (la construye el notebook 5)."""
 
 import torch
 import torch.nn as nn
 
-from utils.checks import check_attention_args, check_sequence_input
+from utils.checks import check_attention_args
 
 
 class MultiHeadAttention(nn.Module):
@@ -25,7 +24,7 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False):
         super().__init__()
-        check_attention_args(d_in, d_out, context_length, dropout, num_heads)
+        check_attention_args(d_in, d_out, context_length, dropout, num_heads)  # un error en español si no sirven
         self.d_out = d_out
         self.num_heads = num_heads
         self.head_dim = d_out // num_heads
@@ -40,7 +39,6 @@ class MultiHeadAttention(nn.Module):
         )
 
     def forward(self, x):
-        check_sequence_input(x, self.W_query.in_features, self.mask.shape[0], "MultiHeadAttention")
         b, num_tokens, d_in = x.shape
         queries = self.W_query(x)  # (b, num_tokens, d_out)
         keys = self.W_key(x)
