@@ -1,23 +1,21 @@
 """Pruebas de los comprobadores de ejercicios: aceptan las respuestas correctas, escritas de varias formas,
 rechazan los errores típicos con una pista útil y nunca muestran la solución."""
 
-import math
-
 import pytest
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
+from utils.attention import MultiHeadAttention
 from utils.checks import check_config, check_token_ids
 from utils.config import GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M
 from utils.exercises import ex1_params as ex1
 from utils.exercises import ex2_sizes as ex2
 from utils.exercises import ex3_dropout as ex3
 from utils.exercises import ex4_post_ln as ex4
-from utils.exercises import ex5_gelu as ex5
+from utils.exercises import ex5_sliding_window as ex5
 from utils.exercises import ex6_no_pos as ex6
 from utils.exercises import ex7_attention_shapes as ex7
-from utils.exercises import ex8_top_k as ex8
+from utils.exercises import ex8_repetition_penalty as ex8
 from utils.exercises.common import CHECK_CFG, show
 from utils.gpt import GPTModel, TransformerBlock
 
@@ -56,13 +54,20 @@ class PostLNBlock(TransformerBlock):
         return self.norm2(x + self.drop_shortcut(self.ff(x)))
 
 
-def gelu_exact(x):
-    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2.0)))
+def sliding_window_mask(context_length, window):
+    pos = torch.arange(context_length)
+    distance = pos[:, None] - pos[None, :]
+    return ((distance < 0) | (distance >= window)).float()
+
+
+def apply_repetition_penalty(logits, idx, penalty):
+    seen = torch.gather(logits, -1, idx)
+    return logits.scatter(-1, idx, torch.where(seen > 0, seen / penalty, seen * penalty))
 
 
 class GPTModelNoPos(GPTModel):
     def forward(self, in_idx):
-        check_token_ids(in_idx, self.cfg["vocab_size"], self.cfg["context_length"])
+        check_token_ids(in_idx, self.cfg)
         x = self.drop_emb(self.tok_emb(in_idx))
         return self.out_head(self.final_norm(self.trf_blocks(x)))
 
@@ -83,10 +88,11 @@ def _assert_no_solution(verdict):
     lambda: ex2.evaluate_gpt2_sizes(lambda cfg: None),
     lambda: ex3.evaluate_separate_dropout(None),
     lambda: ex4.evaluate_post_ln_block(None),
-    lambda: ex5.evaluate_gelu_exact(None),
-    lambda: ex5.evaluate_gelu_max_diff(None),
+    lambda: ex5.evaluate_sliding_window_mask(None),
+    lambda: ex5.evaluate_num_tokens_seen(None),
     lambda: ex6.evaluate_no_pos_model(None),
     lambda: ex6.evaluate_permutation_answers(None, None),
+    lambda: ex8.evaluate_repetition_penalty(None),
 ])
 def test_sin_respuesta_da_un_aviso_amable(call):
     """Con la respuesta sin escribir (None), el veredicto es «sin respuesta», no una excepción."""
@@ -340,62 +346,81 @@ def test_estadisticas_pre_post_ln():
 
 # ----------------------------------------------------------------------------- ejercicio 5
 
-class GELUExact(nn.Module):
-    def forward(self, x):
-        return gelu_exact(x)
+@pytest.mark.parametrize("answer", [
+    sliding_window_mask,
+    lambda n, w: sliding_window_mask(n, w).bool(),
+    lambda n, w: torch.triu(torch.ones(n, n), diagonal=1) + torch.tril(torch.ones(n, n), diagonal=-w),
+])
+def test_ventana_correcta_en_float_o_bool(answer):
+    """La máscara se acepta con 1/0 o con True/False, escrita con distancias o con triu y tril."""
+    assert ex5.evaluate_sliding_window_mask(answer).status == "correct"
 
 
-@pytest.mark.parametrize("answer", [gelu_exact, GELUExact, GELUExact()])
-def test_gelu_exacta_correcta_como_funcion_o_modulo(answer):
-    """La GELU con erf se acepta como función, como clase de nn.Module o como instancia."""
-    verdict = ex5.evaluate_gelu_exact(answer)
-    assert verdict.status == "correct" and "PyTorch" not in verdict.message
-
-
-def test_gelu_que_llama_a_pytorch_lleva_un_matiz():
-    """Llamar a F.gelu da el resultado, pero el mensaje recuerda que el ejercicio es escribirla con erf."""
-    def lazy(x):
-        return F.gelu(x)
-
-    verdict = ex5.evaluate_gelu_exact(lazy)
-    assert verdict.status == "correct" and "torch.erf" in verdict.message
+def test_ventana_hechos_de_la_mascara():
+    """Los hechos que comprueba el ejercicio: window tokens visibles por fila (menos al principio) y, con una
+    ventana que cubre el contexto, la máscara causal de MultiHeadAttention."""
+    mask = sliding_window_mask(8, 3)
+    assert (mask == 0).sum(dim=1).tolist() == [1, 2, 3, 3, 3, 3, 3, 3]
+    assert mask.diagonal().sum() == 0
+    causal = MultiHeadAttention(4, 4, context_length=8, dropout=0.0, num_heads=1).mask
+    assert torch.equal(sliding_window_mask(8, 8), causal)
 
 
 @pytest.mark.parametrize("answer, clue", [
-    (lambda x: F.gelu(x, approximate="tanh"), "aproximación con tanh"),
-    (lambda x: 0.5 * x * (1 + torch.erf(x * math.sqrt(2.0))), "dividir entre √2"),
-    (lambda x: x * (1 + torch.erf(x / math.sqrt(2.0))), "0.5"),
-    (lambda x: 0.5 * (1 + torch.erf(x / math.sqrt(2.0))), "Φ(x)"),
-    (lambda x: x * torch.sigmoid(1.702 * x), "sigmoide"),
-    (torch.relu, "ReLU"),
-    (lambda x: x.tolist(), "tensor"),
+    (lambda n, w: torch.triu(torch.ones(n, n), diagonal=1), "máscara causal de siempre"),
+    (lambda n, w: 1 - sliding_window_mask(n, w), "al revés"),
+    (lambda n, w: sliding_window_mask(n, w).T, "traspuesta"),
+    (lambda n, w: sliding_window_mask(n, w + 1), "window + 1"),
+    (lambda n, w: sliding_window_mask(n, w - 1) if w > 1 else sliding_window_mask(n, w), "window - 1"),
+    (lambda n, w: torch.triu(torch.ones(n, n)) + torch.tril(torch.ones(n, n), diagonal=-w), "sí mismo"),
+    (lambda n, w: (lambda m: m + m.T)(torch.tril(torch.ones(n, n), diagonal=-w)), "el futuro"),
+    (lambda n, w: sliding_window_mask(n, w) * float("-inf"), "distintos de 0 y 1"),
+    (lambda n, w: sliding_window_mask(n, w).index_fill(0, torch.tensor([n - 1]), 0.0), "fila 5"),
+    (lambda n, w: sliding_window_mask(n, w)[:-1], "forma"),
+    (lambda n, w: sliding_window_mask(n, w).tolist(), "tensor"),
+    (lambda n: torch.ones(n, n), "TypeError"),
 ])
-def test_gelu_errores_tipicos(answer, clue):
-    """La aproximación, √2 multiplicando, el 0.5 olvidado, Φ(x) sola, sigmoide o ReLU dan su pista."""
-    verdict = ex5.evaluate_gelu_exact(answer)
-    assert verdict.status == "wrong" and clue in verdict.message
+def test_ventana_errores_tipicos(answer, clue):
+    """Causal sin ventana, al revés, traspuesta, una de más o de menos, la diagonal tapada, sin causalidad..."""
+    verdict = ex5.evaluate_sliding_window_mask(answer)
+    assert verdict.status == "wrong" and clue in verdict.message, verdict.message
 
 
-def test_diferencia_maxima_gelu():
-    """La diferencia máxima calculada a mano (tensor o número redondeado) se acepta."""
-    x = torch.linspace(-6, 6, 10001)
-    diff = (gelu_exact(x) - F.gelu(x, approximate="tanh")).abs().max()
-    assert ex5.evaluate_gelu_max_diff(diff).status == "correct"
-    assert ex5.evaluate_gelu_max_diff(round(diff.item(), 5)).status == "correct"
+def test_ventana_el_alcance_crece_con_los_bloques():
+    """Con ventana 4, cada bloque alarga en 3 tokens lo que llega al último: 4, 7 y 10 tokens; causal, los 16."""
+    mask = sliding_window_mask(16, 4)
+    for n_layers, expected in ((1, 4), (2, 7), (3, 10)):
+        reach = ex5.tokens_that_reach_last(mask, n_layers)
+        assert reach == [False] * (16 - expected) + [True] * expected
+    assert all(ex5.tokens_that_reach_last(torch.triu(torch.ones(16, 16), diagonal=1), 3))
 
 
-@pytest.mark.parametrize("value, clue", [(0.0, "consigo misma"), (-4.7e-4, "valor absoluto"), (0.1, "linspace")])
-def test_diferencia_maxima_gelu_errores(value, clue):
-    """Cero, un valor negativo u otro número dan su pista."""
-    verdict = ex5.evaluate_gelu_max_diff(value)
-    assert verdict.status == "wrong" and clue in verdict.message
+@pytest.mark.parametrize("answer", [10, "10", 10.0, torch.tensor(10)])
+def test_ventana_prediccion_correcta(answer):
+    """3 bloques · (4 - 1) + 1 = 10 tokens, escrito como entero, texto, float o tensor."""
+    assert ex5.evaluate_num_tokens_seen(answer).status == "correct"
 
 
-def test_diferencia_media_gelu_se_reconoce():
-    """Dar la diferencia media en lugar de la máxima se reconoce."""
-    x = torch.linspace(-6, 6, 10001)
-    mean = (F.gelu(x) - F.gelu(x, approximate="tanh")).abs().mean()
-    assert "media" in ex5.evaluate_gelu_max_diff(mean).message
+@pytest.mark.parametrize("answer, clue", [
+    (4, "un solo bloque"), (16, "sí limita"), (12, "propio token"), (9, "propio último token"),
+    (7, "tres bloques"), (40, "entre 1 y 16"), (11, "empieza por un bloque"), ("diez", "entero"),
+])
+def test_ventana_prediccion_errores_tipicos(answer, clue):
+    """La ventana de un bloque, todo el texto, window por bloque, sin el propio token, dos bloques..., sin el 10."""
+    verdict = ex5.evaluate_num_tokens_seen(answer)
+    assert verdict.status == "wrong" and clue in verdict.message, verdict.message
+    assert "10" not in verdict.message
+
+
+def test_ventana_experimento_solo_con_mascara_correcta(capsys):
+    """El experimento pide antes una máscara correcta; con ella imprime una fila por modelo."""
+    ex5.show_reach_experiment(None)
+    assert "Todavía no has respondido" in capsys.readouterr().out
+    ex5.show_reach_experiment(lambda n, w: torch.triu(torch.ones(n, n), diagonal=1))
+    assert "Primero haz que la comprobación de tu máscara salga bien" in capsys.readouterr().out
+    ex5.show_reach_experiment(sliding_window_mask)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5 and lines[3].endswith("10") and lines[4].endswith("16")
 
 
 # ----------------------------------------------------------------------------- ejercicio 6
@@ -508,61 +533,74 @@ def test_total_de_pesos_errores_tipicos(answer, clue):
 
 # ----------------------------------------------------------------------------- ejercicio 8
 
-def top_k_filter(logits, k):
-    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
-    return torch.where(logits < kth, torch.tensor(float("-inf")), logits)
+def _penalty_loop(logits, idx, penalty):
+    out = logits.clone()
+    for row, history in zip(out, idx, strict=True):
+        for token in history.unique():
+            row[token] = row[token] / penalty if row[token] > 0 else row[token] * penalty
+    return out
 
 
-def test_top_k_correcto():
-    """Una solución con torch.topk y torch.where pasa; también la de utils/sampling.py."""
-    from utils.sampling import top_k_filter as reference
-
-    assert ex8.evaluate_top_k(top_k_filter).status == "correct"
-    assert ex8.evaluate_top_k(reference).status == "correct"
+@pytest.mark.parametrize("answer", [apply_repetition_penalty, _penalty_loop])
+def test_penalizacion_correcta(answer):
+    """Una solución con gather y scatter pasa, y también un bucle por filas con unique."""
+    assert ex8.evaluate_repetition_penalty(answer).status == "correct"
 
 
-def test_top_k_deja_exactamente_k_candidatos():
-    """Los hechos que comprueba el ejercicio: k valores finitos por fila, los mayores, sin cambiar."""
-    logits = torch.randn(4, 30)
-    out = top_k_filter(logits, 5)
-    assert torch.isfinite(out).sum(dim=-1).tolist() == [5] * 4
-    kept = torch.isfinite(out)
-    assert torch.equal(out[kept], logits[kept])
-    for row, mask in zip(logits, kept, strict=True):
-        assert row[mask].min() > row[~mask].max()
+def test_penalizacion_hechos():
+    """Los hechos que comprueba el ejercicio: solo cambian los tokens de cada fila de idx, y siempre hacia abajo."""
+    logits = torch.tensor([[2.0, -1.0, 0.5, 3.0], [2.0, -1.0, 0.5, 3.0]])
+    idx = torch.tensor([[0, 1, 1], [3, 3, 3]])
+    out = apply_repetition_penalty(logits, idx, 2.0)
+    assert out.tolist() == [[1.0, -2.0, 0.5, 3.0], [2.0, -1.0, 0.5, 1.5]]
+    assert torch.equal(apply_repetition_penalty(logits, idx, 1.0), logits)
 
 
-def _in_place(logits, k):
-    kth = torch.topk(logits, k, dim=-1).values[..., -1:]
-    return logits.masked_fill_(logits < kth, float("-inf"))
+def _all_divided(logits, idx, penalty):
+    return logits.scatter(-1, idx, torch.gather(logits, -1, idx) / penalty)
 
 
-def _whole_batch(logits, k):
-    flat = logits.flatten()
-    kth = torch.topk(flat, k).values[-1]
-    return torch.where(logits < kth, torch.tensor(float("-inf")), logits)
+def _in_place(logits, idx, penalty):
+    seen = torch.gather(logits, -1, idx)
+    return logits.scatter_(-1, idx, torch.where(seen > 0, seen / penalty, seen * penalty))
 
 
-def _one_more(logits, k):
-    kth = torch.topk(logits, k + 1, dim=-1).values[..., -1:] if k < logits.shape[-1] else logits.min(-1, True).values
-    return torch.where(logits < kth, torch.tensor(float("-inf")), logits)
+def _whole_batch(logits, idx, penalty):
+    out = logits.clone()
+    for token in idx.unique():
+        out[:, token] = torch.where(out[:, token] > 0, out[:, token] / penalty, out[:, token] * penalty)
+    return out
+
+
+def _per_occurrence(logits, idx, penalty):
+    out = logits.clone()
+    for row, history in zip(out, idx, strict=True):
+        for token in history:
+            row[token] = row[token] / penalty if row[token] > 0 else row[token] * penalty
+    return out
 
 
 @pytest.mark.parametrize("answer, clue", [
-    (lambda logits, k: torch.softmax(top_k_filter(logits, k), dim=-1), "probabilidades"),
-    (lambda logits, k: top_k_filter(logits, k).nan_to_num(neginf=0.0), "-inf"),
-    (lambda logits, k: -top_k_filter(-logits, k), "menores"),
-    (lambda logits, k: torch.topk(logits, k, dim=-1).values, "torch.topk"),
-    (_in_place, "cambia el tensor"),
+    (_all_divided, "también los negativos"),
+    (lambda logits, idx, p: _all_divided(logits, idx, 1 / p), "también los positivos"),
+    (lambda logits, idx, p: apply_repetition_penalty(logits, idx, 1 / p), "al revés"),
+    (lambda logits, idx, p: logits.scatter(-1, idx, torch.gather(logits, -1, idx) - p), "presencia"),
     (_whole_batch, "todo el lote"),
-    (_one_more, "k + 1"),
-    (lambda logits, k: logits[0], "forma"),
-    (lambda logits, k: 1 / 0, "ZeroDivisionError"),
+    (_per_occurrence, "una sola vez"),
+    (lambda logits, idx, p: torch.where(logits > 0, logits / p, logits * p), "todo el vocabulario"),
+    (lambda logits, idx, p: logits.clone(), "sin cambiar"),
+    (lambda logits, idx, p: torch.softmax(apply_repetition_penalty(logits, idx, p), dim=-1), "probabilidades"),
+    (_in_place, "cambia los tensores"),
+    (lambda logits, idx, p: logits[0], "forma"),
+    (lambda logits, idx, p: apply_repetition_penalty(logits, idx, p) + 0.1, "no coincide"),
+    (lambda logits, idx, p: apply_repetition_penalty(logits, idx, p).tolist(), "tensor"),
+    (lambda logits, idx, p: 1 / 0, "ZeroDivisionError"),
 ])
-def test_top_k_errores_tipicos(answer, clue):
-    """Probabilidades, ceros en vez de -inf, los menores, solo los valores, en su sitio, todo el lote, k + 1..."""
-    verdict = ex8.evaluate_top_k(answer)
-    assert verdict.status == "wrong" and clue in verdict.message, verdict.message
+def test_penalizacion_errores_tipicos(answer, clue):
+    """Dividir también los negativos, al revés, restar, todo el lote, una vez por aparición, todo el vocabulario..."""
+    verdict = ex8.evaluate_repetition_penalty(answer)
+    assert verdict.status == "wrong"
+    assert clue is None or clue in verdict.message, verdict.message
 
 
 # ----------------------------------------------------------------------------- los notebooks
@@ -578,7 +616,7 @@ def _check_cells(path):
 
 
 @pytest.mark.parametrize("module", [ex1, ex2, ex3, ex4, ex5, ex6, ex7, ex8], ids=lambda m: m.__name__.split(".")[-1])
-def test_cada_comprobacion_se_usa_en_el_notebook_8_y_en_las_soluciones(module):
+def test_cada_comprobacion_se_usa_en_el_notebook_9_y_en_las_soluciones(module):
     """Cada evaluate_* tiene su celda show(...): sin responder en el notebook 9 y correcta en las soluciones."""
     short = module.__name__.split(".")[-1]
     names = [name for name in vars(module) if name.startswith("evaluate_")]

@@ -11,8 +11,8 @@ Cada pregunta tiene una función `evaluate_*` que devuelve un `Verdict`; el note
     - ex2_sizes.py: 2 · parámetros y memoria de GPT-2 medium, large y XL.
     - ex3_dropout.py: 3 · una tasa de dropout para cada sitio.
     - ex4_post_ln.py: 4 · LayerNorm antes o después (post-LN) y su comparación con pre-LN.
-    - ex5_gelu.py: 5 · GELU exacta frente a la aproximada.
+    - ex5_sliding_window.py: 5 · atención con ventana deslizante y hasta dónde llega la información.
     - ex6_no_pos.py: 6 · un modelo sin embeddings de posición y las permutaciones.
     - ex7_attention_shapes.py: 7 · la forma de los pesos de atención.
-    - ex8_top_k.py: 8 · el filtro top-k para generar texto.
+    - ex8_repetition_penalty.py: 8 · la penalización por repetición al generar texto.
 """
