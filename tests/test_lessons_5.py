@@ -60,7 +60,7 @@ def test_sin_respuesta_pide_responder(evaluate):
     (lesson5.evaluate_scores_shape, (8, 4, 4), "dimensión de las cabezas"),
     (lesson5.evaluate_scores_shape, (8, 12, 4, 64), "forma de queries"),
     (lesson5.evaluate_unmasked_row, "Your", "más cambia"),
-    (lesson5.evaluate_unmasked_row, "journey", "detrás de él"),
+    (lesson5.evaluate_unmasked_row, "journey", "después de él"),
     (lesson5.evaluate_mask_bug, "c", "raíz de d_k"),
     (lesson5.evaluate_dropout_scale, 0.8, "probabilidad de sobrevivir"),
     (lesson5.evaluate_dropout_scale, 5, "entre p"),

@@ -71,7 +71,7 @@ def journey_mira():
 
 
 def medias_y_pesos():
-    """Devuelve las tres matrices de la figura: medias de los anteriores, puntuaciones con -inf y pesos."""
+    """Devuelve las tres matrices de la figura: medias a partes iguales, puntuaciones con -inf y pesos."""
     n = len(TOKENS)
     future = torch.triu(torch.ones(n, n), diagonal=1).bool()
     averages = torch.tril(torch.ones(n, n))
@@ -103,7 +103,7 @@ def de_medias_a_atencion():
     """Devuelve la figura de las tres matrices de pesos: medias fijas, puntuaciones tapadas y softmax."""
     averages, scores, weights, future = medias_y_pesos()
     fig, axes = plt.subplots(1, 3, figsize=(13.5, 5.2), dpi=100)
-    _matrix(axes[0], averages, future, "1. media de los anteriores\n(pesos fijos)", "0", 1.0)
+    _matrix(axes[0], averages, future, "1. media a partes iguales\n(pesos fijos)", "0", 1.0)
     _matrix(axes[1], scores, future, "2. puntuaciones x⁽ⁱ⁾ · x⁽ʲ⁾\ncon −∞ encima de la diagonal", "−∞",
             float(scores[~future].max()) * 1.6)
     _matrix(axes[2], weights, future, "3. softmax por filas\n(pesos que dependen de los datos)", "0", 1.0)
@@ -158,7 +158,7 @@ def cabezas():
     for h, cx in enumerate(centers):
         arrow(ax, (x_q + (h + 0.5) * head_dim * cell, y_q - 0.05), (cx, y_h + n * cell + 0.05))
         _grid(ax, cx - head_dim * cell / 2, y_h, n, head_dim, cell, lambda i, j, h=h: HEAD_SHADES[h])
-        ax.text(cx + head_dim * cell / 2 + 0.12, y_h + n * cell / 2 + 0.15, f"Q de la\ncabeza {h + 1}",
+        ax.text(cx + head_dim * cell / 2 + 0.12, y_h + n * cell / 2 + 0.15, f"consultas de\nla cabeza {h + 1}",
                 ha="left", va="center", fontsize=9.5)
         ax.text(cx + head_dim * cell / 2 + 0.12, y_h + n * cell / 2 - 0.3, "(6, 2)", ha="left", va="center",
                 fontsize=9.5)
@@ -170,12 +170,12 @@ def cabezas():
               lambda i, j, h=h: MASKED if j > i else HEAD_SHADES[h])
         ax.text(cx + n * small / 2 + 0.12, y_w + n * small / 2, "pesos\n(6, 6)", ha="left", va="center",
                 fontsize=9.5)
-    ax.text(5.2, y_h - 0.55, "cada cabeza: softmax(Q · Kᵀ / √head_dim) con la máscara causal", ha="center",
+    ax.text(5.2, y_h - 0.55, "cada cabeza: softmax(consultas · clavesᵀ / √head_dim) con la máscara causal", ha="center",
             va="center", fontsize=10, style="italic", color="#555555", zorder=5,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
-    ax.text(0.2, 0.25, "Las claves y los valores se reparten igual. Después, pesos @ V de cada cabeza da head_dim "
-            "columnas:\njuntas vuelven a formar d_out columnas, y out_proj las mezcla.", ha="left", va="center",
-            fontsize=10, style="italic", color="#555555")
+    ax.text(0.2, 0.25, "Las claves y los valores se reparten igual. Después, pesos @ valores de cada cabeza da "
+            "head_dim columnas:\njuntas vuelven a formar d_out columnas, y out_proj las mezcla.",
+            ha="left", va="center", fontsize=10, style="italic", color="#555555")
     return fig
 
 

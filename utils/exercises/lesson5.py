@@ -107,7 +107,7 @@ def evaluate_unmasked_row(answer):
     if token == TOKENS[0]:
         return wrong("Todavía no: esa es la fila que más cambia. Con máscara solo se ve a sí mismo; sin ella, "
                      "vería los seis tokens.")
-    return wrong("Todavía no: sin máscara, ese token empezaría a ver tokens que van detrás de él. Busca la fila en "
+    return wrong("Todavía no: sin máscara, ese token empezaría a ver tokens que van después de él. Busca la fila en "
                  "la que la máscara no tapa nada.")
 
 
