@@ -1,4 +1,4 @@
-"""Pruebas de las preguntas «¿Lo has entendido?» de los notebooks 6, 6 y 7: aceptan las formas razonables de
+"""Pruebas de las preguntas «¿Lo has entendido?» de los notebooks 6, 7 y 8: aceptan las formas razonables de
 la respuesta correcta, reconocen los errores típicos y nunca muestran la solución."""
 
 import pytest
@@ -15,25 +15,29 @@ def _status(verdict):
 
 def test_respuestas_esperadas_salen_del_codigo():
     """Los valores correctos se calculan con el código del curso y son los que se esperan a mano."""
-    assert lesson6.head_dim() == 768 // 16 == 48
-    assert lesson6.nonzero_weights() == 6 * 7 // 2 == 21
-    assert f"{lesson7.float32_mib():.2f}" == "381.47"
+    assert lesson6.zeroed_block_choice() == "b"  # con las subcapas a cero, solo quedan los atajos
+    assert lesson6.qkv_bias_extra() == 3 * 768
+    assert lesson7.sliced_batch_shape() == (2, 2, 50257)
+    assert lesson7.copied_weights_count() == 163_009_536  # copiar valores no comparte el Parameter
     assert lesson7.tying_counts() == (406_212_608, 406_212_608 - 50257 * 1024)
     assert lesson7.tying_counts(GPT_CONFIG_124M) == (163_009_536, 124_412_160)
     assert lesson8.kept_by_top_p() == 2  # 0,5 no llega a 0,7; 0,5 + 0,3 sí
-    assert lesson8.flatter_temperature() == 10.0
+    assert lesson8.short_context_shape() == (1, 4 + 5)
 
 
 CASES = [
-    (lesson6.evaluate_head_dim, [48, 48.0, "48", torch.tensor(48)], [64, 768, 16, 12288, "cuarenta"]),
-    (lesson6.evaluate_nonzero_weights, [21, "21", torch.tensor(21)], [36, 15, 6, 42, "veintiuno"]),
-    (lesson6.evaluate_heads_change_params, [False, "no", "No."], [True, "sí", "si", "quizá"]),
-    (lesson7.evaluate_float32_mib, [381.47, "381,47", "381.5", 381.4697265625, "381,47 MiB"],
-     [400, 95.37, 0.3725, 3051.76, 190.73, "mucho"]),
+    (lesson6.evaluate_zeroed_block, ["b", "B", "b)", " (b) "], ["a", "c", "d", "e", ""]),
+    (lesson6.evaluate_qkv_bias_extra, [2304, "2304", "2 304", torch.tensor(2304)], [768, 3072, 1_769_472, 27_648, "x"]),
+    (lesson6.evaluate_heads_change_block_params, [False, "no", "No."], [True, "sí", "si", "quizá"]),
+    (lesson7.evaluate_sliced_batch_shape, [(2, 2, 50257), "(2, 2, 50257)", torch.Size([2, 2, 50257])],
+     [(2, 4, 50257), (2, 2, 768), (2, 50257), (2, 2), "grande"]),
+    (lesson7.evaluate_copied_weights_count, [163_009_536, "163 009 536", "163.009.536"],
+     [124_412_160, 38_597_376, 201_606_912, 0, "igual"]),
     (lesson7.evaluate_tying_savings, [51_463_168, "51 463 168", "51.463.168", "51,463,168"],
      [102_926_336, 51_513_425, 354_749_440, 1_048_576, 50257, 38_597_376, 51_000_000]),
     (lesson8.evaluate_top_p_count, [2, "2"], [1, 3, 4, 0]),
-    (lesson8.evaluate_flatter_temperature, [10, 10.0, "10"], [0.1, "0,1", 1, "alta"]),
+    (lesson8.evaluate_short_context_shape, [(1, 9), "(1, 9)", torch.Size([1, 9]), "1 x 9"],
+     [(1, 7), (1, 5), (1, 2), (1, 4), (9,), "larga"]),
     (lesson8.evaluate_top_k_one_is_greedy, [True, "sí", "si", "Sí."], [False, "no", "depende"]),
 ]
 
@@ -55,20 +59,24 @@ def test_sin_respuesta_pide_responder(evaluate):
 
 
 @pytest.mark.parametrize("evaluate, answer, hint", [
-    (lesson6.evaluate_head_dim, 64, "12 cabezas"),
-    (lesson6.evaluate_head_dim, 768, "toda la proyección"),
-    (lesson6.evaluate_nonzero_weights, 36, "sin máscara"),
-    (lesson6.evaluate_nonzero_weights, 15, "diagonal"),
-    (lesson7.evaluate_float32_mib, 400, "un millón"),
-    (lesson7.evaluate_float32_mib, 95.37, "4 bytes"),
-    (lesson7.evaluate_float32_mib, 0.3725, "GiB"),
+    (lesson6.evaluate_zeroed_block, "a", "se suma a su atajo"),
+    (lesson6.evaluate_zeroed_block, "c", "antes de normalizar"),
+    (lesson6.evaluate_zeroed_block, "d", "la pasada funciona"),
+    (lesson6.evaluate_qkv_bias_extra, 768, "tres proyecciones"),
+    (lesson6.evaluate_qkv_bias_extra, 3072, "out_proj ya tenía"),
+    (lesson6.evaluate_qkv_bias_extra, 27_648, "un solo bloque"),
+    (lesson7.evaluate_sliced_batch_shape, (2, 4, 50257), "lote entero"),
+    (lesson7.evaluate_sliced_batch_shape, (2, 2, 768), "out_head"),
+    (lesson7.evaluate_copied_weights_count, 124_412_160, "el mismo objeto"),
+    (lesson7.evaluate_copied_weights_count, 38_597_376, "una sola matriz"),
     (lesson7.evaluate_tying_savings, 102_926_336, "queda una"),
     (lesson7.evaluate_tying_savings, 51_513_425, "no tiene sesgo"),
     (lesson7.evaluate_tying_savings, 354_749_440, "total que queda"),
     (lesson7.evaluate_tying_savings, 38_597_376, "GPT-2 (124M)"),
     (lesson8.evaluate_top_p_count, 1, "aún no llega"),
     (lesson8.evaluate_top_p_count, 3, "te sobra un token"),
-    (lesson8.evaluate_flatter_temperature, 0.1, "número pequeño"),
+    (lesson8.evaluate_short_context_shape, (1, 7), "no lo que devuelve"),
+    (lesson8.evaluate_short_context_shape, (1, 5), "empieza por los ids de partida"),
 ])
 def test_nombra_el_error_tipico(evaluate, answer, hint):
     """Los errores típicos reciben una pista que los nombra."""
@@ -77,15 +85,45 @@ def test_nombra_el_error_tipico(evaluate, answer, hint):
 
 
 @pytest.mark.parametrize("evaluate, answer, solution", [
-    (lesson6.evaluate_head_dim, 64, "48"),
-    (lesson6.evaluate_nonzero_weights, 36, "21"),
-    (lesson7.evaluate_float32_mib, 400, "381"),
+    (lesson6.evaluate_qkv_bias_extra, 768, "2304"),
+    (lesson7.evaluate_sliced_batch_shape, (2, 4, 50257), "(2, 2, 50257)"),
+    (lesson7.evaluate_copied_weights_count, 124_412_160, "163"),
     (lesson7.evaluate_tying_savings, 102_926_336, "51"),
     (lesson8.evaluate_top_p_count, 3, "2"),
+    (lesson8.evaluate_short_context_shape, (1, 7), "(1, 9)"),
 ])
 def test_no_muestra_la_solucion(evaluate, answer, solution):
     """Un mensaje de error no contiene la respuesta correcta."""
     assert solution not in evaluate(answer).message
+
+
+def _notebook(number):
+    import json
+    from pathlib import Path
+
+    (path,) = (Path(__file__).resolve().parent.parent / "notebooks").glob(f"{number}_*.ipynb")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("number, module", [(6, lesson6), (7, lesson7), (8, lesson8)])
+def test_cada_pregunta_se_comprueba_en_su_notebook(number, module):
+    """Cada evaluate_* de la lección se usa una vez en su notebook, tras una celda `respuesta = None`, y la salida
+    guardada es el aviso de «sin responder» (Ejecutar todo nunca falla por una pregunta)."""
+    import re
+
+    cells = _notebook(number)["cells"]
+    defined = {name for name in dir(module) if name.startswith("evaluate_")}
+    used = []
+    for i, cell in enumerate(cells):
+        source = "".join(cell["source"])
+        match = re.fullmatch(rf"show\(lesson{number}\.(evaluate_\w+)\(respuesta\)\)", source.strip())
+        if cell["cell_type"] != "code" or not match:
+            continue
+        used.append(match.group(1))
+        assert "".join(cells[i - 1]["source"]).startswith("respuesta = None"), f"celda {i}: falta la respuesta"
+        text = "".join("".join(output.get("text", [])) for output in cell["outputs"])
+        assert UNANSWERED_MESSAGE in text, f"celda {i}: la salida guardada no es el aviso de sin responder"
+    assert sorted(used) == sorted(defined)
 
 
 def test_las_comprobaciones_siguen_al_codigo(monkeypatch):

@@ -20,7 +20,8 @@ UNANSWERED_MESSAGE = (
     "y vuelve a ejecutar esta."
 )
 ICONS = {"correct": "✅", "wrong": "❌", "unanswered": "✏️"}
-# Configuración pequeña para comprobar modelos en milisegundos (sin dropout: resultados deterministas).
+# Configuración pequeña para comprobar modelos en milisegundos (sin dropout: resultados deterministas); las
+# pruebas la usan también, como el fixture tiny_cfg de tests/conftest.py.
 CHECK_CFG = {
     "vocab_size": 100, "context_length": 16, "emb_dim": 32, "n_heads": 4, "n_layers": 2,
     "drop_rate": 0.0, "qkv_bias": False,
@@ -151,6 +152,43 @@ def to_shape(answer):
     if isinstance(answer, (tuple, list)):
         return tuple(to_count(value) for value in answer)
     raise NotANumber(f"se espera una forma como (a, b, c), y he recibido {type(answer).__name__}")
+
+
+ERROR_ANSWER = "error"  # lo que devuelve to_shape_or_error si la respuesta dice que la celda falla
+
+
+def to_shape_or_error(answer):
+    """Lee una forma como to_shape, o devuelve ERROR_ANSWER si la respuesta dice que la celda lanza un error.
+
+    Parámetros:
+        answer: la forma escrita por quien aprende, o un texto con la palabra «error».
+    """
+    if isinstance(answer, str) and "error" in answer.lower():
+        return ERROR_ANSWER
+    return to_shape(answer)
+
+
+def to_floats(answer):
+    """Convierte una respuesta con varios números (tupla, lista, tensor o texto "(0, 0, 100)") en una tupla de floats.
+
+    Parámetros:
+        answer: los números escritos por quien aprende.
+
+    Devuelve:
+        una tupla de floats; lanza NotANumber si no se puede leer.
+    """
+    if isinstance(answer, torch.Tensor):
+        return tuple(float(v) for v in answer.flatten().tolist())
+    if isinstance(answer, str):
+        text = re.sub(r"tensor|[()\[\]]", " ", answer).strip()
+        separator = r"[;\s]+" if re.search(r"[;\s]", text) else ","  # "0, 0, 100" o "0,0,100"
+        parts = [part.strip(",") for part in re.split(separator, text) if part.strip(",")]
+        if not parts:
+            raise NotANumber(f"no encuentro ningún número en {answer!r}")
+        return tuple(to_float(part) for part in parts)
+    if isinstance(answer, (tuple, list)):
+        return tuple(to_float(value) for value in answer)
+    raise NotANumber(f"se esperan varios números, como (a, b, c), y he recibido {type(answer).__name__}")
 
 
 # ---------------------------------------------------------------------------------------------------

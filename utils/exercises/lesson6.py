@@ -1,97 +1,123 @@
-"""Preguntas «¿Lo has entendido?» del notebook 6: el tamaño de cada cabeza, la máscara causal y las cabezas
-frente a los parámetros."""
+"""Preguntas «¿Lo has entendido?» del notebook 6: qué deja pasar un bloque con las subcapas anuladas, qué
+añade qkv_bias=True y si el número de cabezas cambia los parámetros del bloque."""
 
 import torch
 
-from utils.attention import MultiHeadAttention
 from utils.config import GPT_CONFIG_124M
-from utils.exercises.common import as_bool, correct, reads_answer, to_count, to_float, wrong, wrong_with_hint
+from utils.exercises.common import (
+    CHECK_CFG,
+    as_bool,
+    correct,
+    reads_answer,
+    to_count,
+    unanswered,
+    wrong,
+    wrong_with_hint,
+)
+from utils.gpt import TransformerBlock
 
-NUM_TOKENS = 6  # la frase del notebook: "Your journey starts with one step"
-HEADS_CFG = {**GPT_CONFIG_124M, "n_heads": 16}  # la configuración de la pregunta 1
+CHOICES = "abcd"  # opciones de la pregunta 1: a) ceros, b) x tal cual, c) norm1(x), d) un error
 
 
-def head_dim(cfg=HEADS_CFG):
-    """Devuelve el head_dim de la atención de un bloque con la configuración cfg (creada en el dispositivo meta)."""
+def _count(cfg):
+    """Cuenta los parámetros de TransformerBlock(cfg), creado en el dispositivo meta (sin memoria)."""
     with torch.device("meta"):
-        mha = MultiHeadAttention(cfg["emb_dim"], cfg["emb_dim"], cfg["context_length"], 0.0, cfg["n_heads"])
-    return mha.head_dim
+        return sum(p.numel() for p in TransformerBlock(cfg).parameters())
 
 
-@reads_answer(to_float, "Escribe un número: {error}.")
-def evaluate_head_dim(answer, cfg=HEADS_CFG):
-    """Comprueba head_dim si en GPT_CONFIG_124M se cambia n_heads a 16 (emb_dim sigue en 768).
+def zeroed_block_choice(cfg=CHECK_CFG, seed=123):
+    """Ejecuta la pregunta 1 con un bloque pequeño y devuelve la letra de la opción que describe su salida.
+
+    Pone a cero los pesos y sesgos de att.out_proj y de ff.layers[2] (la última capa de cada subcapa), pasa
+    un lote aleatorio en modo evaluación y compara la salida con las opciones.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    block = TransformerBlock(cfg).eval()
+    x = torch.randn(2, 5, cfg["emb_dim"], generator=generator)
+    try:
+        with torch.no_grad():
+            for layer in (block.att.out_proj, block.ff.layers[2]):
+                layer.weight.zero_()
+                layer.bias.zero_()
+            out = block(x)
+    except Exception:  # noqa: BLE001 - la opción d) es «un error»
+        return "d"
+    candidates = {"a": torch.zeros_like(x), "b": x, "c": block.norm1(x).detach()}
+    return next((letter for letter, value in candidates.items() if torch.allclose(out, value, atol=1e-6)), None)
+
+
+def evaluate_zeroed_block(answer):
+    """Comprueba qué devuelve un bloque cuyas subcapas acaban en capas lineales puestas a cero.
 
     Parámetros:
-        answer: un número (entero, float o texto).
-        cfg: la configuración de la pregunta.
+        answer: la letra de la opción ("a", "b", "c" o "d"; también "B" o "b)").
 
     Devuelve:
         un Verdict.
     """
-    expected = head_dim(cfg)
-    d, h = cfg["emb_dim"], cfg["n_heads"]
+    if answer is None:
+        return unanswered()
+    letter = str(answer).strip().strip("()[]. ").lower()[:1]
+    if letter not in tuple(CHOICES):  # tuple: la cadena vacía no cuenta como opción
+        return wrong("Responde con la letra de una de las opciones: \"a\", \"b\", \"c\" o \"d\".")
+    if letter == zeroed_block_choice():
+        return correct("¡Correcto! Cada subcapa suma cero a su atajo, así que lo que entra sale sin cambiar: los "
+                       "atajos dejan pasar la señal (y el gradiente) aunque una subcapa aporte poco.")
+    hints = {
+        "a": "las subcapas dan ceros, pero cada una se suma a su atajo; mira qué se suma con ellas.",
+        "c": "norm1 solo normaliza la copia que entra en la atención; el atajo guarda x antes de normalizar.",
+        "d": "poner pesos a cero no cambia ninguna forma: la pasada funciona.",
+        "b": "repasa el forward línea a línea con att(...) y ff(...) devolviendo ceros.",
+    }
+    return wrong(f"Todavía no: {hints[letter]}")
+
+
+def qkv_bias_extra(cfg=GPT_CONFIG_124M):
+    """Cuenta cuántos parámetros más tiene un bloque con qkv_bias=True que con qkv_bias=False."""
+    return _count({**cfg, "qkv_bias": True}) - _count({**cfg, "qkv_bias": False})
+
+
+@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
+def evaluate_qkv_bias_extra(answer, cfg=GPT_CONFIG_124M):
+    """Comprueba cuántos parámetros añade qkv_bias=True a un bloque de GPT-2 (124M).
+
+    Parámetros:
+        answer: un número entero de parámetros.
+        cfg: la configuración de partida.
+
+    Devuelve:
+        un Verdict.
+    """
+    expected = qkv_bias_extra(cfg)
     if answer == expected:
-        return correct("¡Correcto! Las columnas de cada proyección se reparten a partes iguales entre las cabezas.")
-    mistakes = {
-        d: "ese es el tamaño de toda la proyección; cada cabeza se queda solo con una parte.",
-        h: "ese es el número de cabezas, no el tamaño de cada una.",
-        d * h: "las cabezas no multiplican el tamaño: se reparten el que hay.",
-        GPT_CONFIG_124M["emb_dim"] // GPT_CONFIG_124M["n_heads"]: "ese es el head_dim con las 12 cabezas de "
-                                                                 "GPT-2 (124M); la pregunta cambia n_heads.",
+        return correct("¡Correcto! Un vector de sesgo de emb_dim valores por cada proyección de consulta, clave "
+                       "y valor; out_proj ya lo tenía.")
+    d = cfg["emb_dim"]
+    hints = {
+        d: "no es un solo sesgo: qkv_bias afecta a tres proyecciones.",
+        4 * d: "out_proj ya tenía sesgo con qkv_bias=False; solo cambian las otras proyecciones.",
+        3 * d * d: "un sesgo es un vector, uno por salida de la capa, no una matriz.",
+        3 * d * d + 3 * d: "las matrices ya estaban; qkv_bias solo añade los vectores de sesgo.",
+        cfg["n_layers"] * 3 * d: "la pregunta es por un solo bloque, no por los doce.",
     }
-    for wrong_value, hint in mistakes.items():
-        if abs(answer - wrong_value) < 1e-6 and wrong_value != expected:
-            return wrong(f"Todavía no: {hint}")
-    return wrong("Todavía no. Repasa cómo reparte MultiHeadAttention las columnas de d_out entre num_heads.")
-
-
-def nonzero_weights(num_tokens=NUM_TOKENS):
-    """Cuenta los pesos de atención que la máscara causal deja distintos de cero en una cabeza."""
-    mask = torch.triu(torch.ones(num_tokens, num_tokens), diagonal=1).bool()
-    return int((~mask).sum())
-
-
-@reads_answer(to_count, "Escribe un número entero: {error}.")
-def evaluate_nonzero_weights(answer):
-    """Comprueba cuántos pesos de atención de una cabeza pueden ser distintos de cero con 6 tokens.
-
-    Parámetros:
-        answer: un número entero.
-
-    Devuelve:
-        un Verdict.
-    """
-    n = NUM_TOKENS
-    if answer == nonzero_weights():
-        return correct("¡Correcto! Cada token se ve a sí mismo y a los anteriores: la diagonal y lo que queda "
-                       "debajo de ella.")
-    mistakes = {
-        n * n: "sin máscara serían todos; la máscara causal tapa las posiciones futuras.",
-        n * (n - 1) // 2: "has quitado también la diagonal, pero cada token sí se ve a sí mismo.",
-        n: "no es solo la diagonal: cada token ve también a todos los anteriores.",
-        n * (n + 1): "cuenta una sola vez cada par (consulta, clave) que la máscara deja pasar.",
-    }
-    return wrong_with_hint(answer, mistakes, "Todavía no. Mira el mapa de calor de los pesos con máscara y cuenta las "
-                                             "celdas que no están tapadas.")
+    return wrong_with_hint(answer, hints, "Todavía no. Mira qué capas de MultiHeadAttention reciben bias=qkv_bias y "
+                                          "cuántos valores tiene el sesgo de cada una.")
 
 
 @reads_answer(as_bool, "Responde sí o no (también vale True o False).")
-def evaluate_heads_change_params(answer):
-    """Comprueba si duplicar num_heads (con el mismo d_out) cambia los parámetros de MultiHeadAttention.
+def evaluate_heads_change_block_params(answer, cfg=GPT_CONFIG_124M):
+    """Comprueba si pasar n_heads de 12 a 24 (con el mismo emb_dim) cambia los parámetros del bloque.
 
     Parámetros:
         answer: sí o no (True/False o un texto como "no").
+        cfg: la configuración de partida.
 
     Devuelve:
         un Verdict.
     """
-    with torch.device("meta"):
-        counts = {h: sum(p.numel() for p in MultiHeadAttention(768, 768, 1024, 0.0, h).parameters())
-                  for h in (12, 24)}
-    changes = counts[12] != counts[24]
+    changes = _count(cfg) != _count({**cfg, "n_heads": 2 * cfg["n_heads"]})
     if answer == changes:
-        return correct("¡Correcto! W_query, W_key, W_value y out_proj siguen midiendo d_in × d_out y d_out × d_out; "
-                       "solo cambia en cuántos trozos se reparten sus columnas.")
-    return wrong("Todavía no. Mira qué capas crea MultiHeadAttention.__init__ y de qué tamaño es cada una: "
-                 "¿alguna depende de num_heads?")
+        return correct("¡Correcto! W_query, W_key, W_value y out_proj siguen midiendo emb_dim × emb_dim; las "
+                       "cabezas solo reparten sus columnas en más trozos, y la red feed-forward no las mira.")
+    return wrong("Todavía no. Repasa qué capas crea el bloque y de qué tamaño es cada una: ¿alguna depende de "
+                 "n_heads?")

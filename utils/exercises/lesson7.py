@@ -1,54 +1,96 @@
-"""Preguntas «¿Lo has entendido?» del notebook 7: la memoria de los pesos y lo que ahorra compartir
-tok_emb y out_head en GPT-2 medium."""
+"""Preguntas «¿Lo has entendido?» del notebook 7: la forma de los logits de un lote recortado, qué cuenta
+parameters() si se copian los valores de una matriz en otra y lo que ahorra compartir tok_emb y out_head
+en GPT-2 medium."""
 
 import torch
 
 from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M
-from utils.exercises.common import close, correct, reads_answer, to_count, to_float, wrong, wrong_with_hint
+from utils.exercises.common import correct, reads_answer, to_count, to_shape, wrong_with_hint
 from utils.gpt import GPTModel
 
-NUM_PARAMS = 100_000_000  # el modelo de la pregunta 1
-BYTES_FLOAT32 = 4
+BATCH_SIZE, NUM_TOKENS = 2, 4  # el lote del notebook: "Every effort moves you" y "Every day holds a"
+SLICE = 2  # la pregunta 1 pasa batch[:, :2]
 
 
-def float32_mib(num_params=NUM_PARAMS):
-    """Devuelve los MiB que ocupan num_params parámetros en float32 (4 bytes cada uno, 1 MiB = 1024² bytes)."""
-    return num_params * BYTES_FLOAT32 / 1024**2
+def _meta_model(cfg=GPT_CONFIG_124M):
+    """Crea GPTModel(cfg) en el dispositivo meta: tiene formas y parámetros, pero no ocupa memoria."""
+    with torch.device("meta"):
+        return GPTModel(cfg)
 
 
-@reads_answer(to_float, "Escribe un número de MiB: {error}.")
-def evaluate_float32_mib(answer):
-    """Comprueba cuántos MiB ocupan en float32 los pesos de un modelo de 100 millones de parámetros.
+def sliced_batch_shape(cfg=GPT_CONFIG_124M):
+    """Mide la forma de los logits de model(batch[:, :2]) con un modelo en el dispositivo meta."""
+    batch = torch.zeros(BATCH_SIZE, NUM_TOKENS, dtype=torch.long, device="meta")
+    return tuple(_meta_model(cfg)(batch[:, :SLICE]).shape)
+
+
+@reads_answer(to_shape, "Escribe la forma como una tupla de enteros, por ejemplo (a, b, c): {error}.")
+def evaluate_sliced_batch_shape(answer, cfg=GPT_CONFIG_124M):
+    """Comprueba la forma de model(batch[:, :2]) para el lote (2, 4) del notebook.
 
     Parámetros:
-        answer: un número (acepta decimales con punto o coma; un 1 % de margen por el redondeo).
+        answer: la forma, como tupla, lista, torch.Size o texto.
+        cfg: la configuración del modelo (la de 124M).
 
     Devuelve:
         un Verdict.
     """
-    expected = float32_mib()
-    if close(answer, expected):
-        return correct("¡Correcto! 4 bytes por parámetro, y un MiB son 1024 · 1024 bytes.")
-    mistakes = [
-        (NUM_PARAMS * BYTES_FLOAT32 / 1e6, "has dividido entre un millón (MB); el curso usa MiB, que son 1024² "
-                                           "bytes."),
-        (NUM_PARAMS / 1024**2, "te falta el tamaño de cada número: un float32 ocupa 4 bytes."),
-        (NUM_PARAMS * BYTES_FLOAT32 / 1024**3, "eso son GiB (entre 1024³); la pregunta pide MiB."),
-        (NUM_PARAMS * 32 / 1024**2, "un float32 tiene 32 bits, pero se cuentan bytes: 4 por número."),
-        (NUM_PARAMS * 2 / 1024**2, "eso sería en 16 bits (2 bytes); la pregunta es en float32."),
-    ]
-    for wrong_value, hint in mistakes:
-        if close(answer, wrong_value):
-            return wrong(f"Todavía no: {hint}")
-    return wrong("Todavía no. Repasa la celda que calcula el tamaño del modelo: bytes por parámetro y qué se "
-                 "divide entre qué.")
+    if answer == sliced_batch_shape(cfg):
+        return correct("¡Correcto! Un vector de logits por cada token que entra, en cada texto del lote; el "
+                       "modelo acepta cualquier número de tokens hasta context_length.")
+    b, t, v, d = BATCH_SIZE, NUM_TOKENS, cfg["vocab_size"], cfg["emb_dim"]
+    hints = {
+        (b, t, v): "esa es la forma con el lote entero; [:, :2] deja los dos textos, pero recorta la segunda "
+                   "dimensión, la de los tokens.",
+        (b, SLICE, d): "esa es la forma antes de out_head; la capa de salida lleva cada vector a otro tamaño.",
+        (b, v): "el modelo da logits en todas las posiciones, no solo en la última.",
+        (b, SLICE): "el modelo no devuelve ids: devuelve un vector de logits por token.",
+    }
+    return wrong_with_hint(answer, hints, "Todavía no. Mira qué dimensión recorta [:, :2] y qué forma da forward a "
+                                          "un lote (batch, num_tokens).")
+
+
+def copied_weights_count(cfg=GPT_CONFIG_124M):
+    """Cuenta parameters() después de copiar los valores de tok_emb.weight en out_head.weight (en meta)."""
+    model = _meta_model(cfg)
+    model.out_head.weight.data.copy_(model.tok_emb.weight.data)
+    return sum(p.numel() for p in model.parameters())
+
+
+@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
+def evaluate_copied_weights_count(answer, cfg=GPT_CONFIG_124M):
+    """Comprueba cuántos parámetros cuenta el modelo tras copiar con copy_ los valores de tok_emb en out_head.
+
+    Parámetros:
+        answer: un número entero de parámetros.
+        cfg: la configuración del modelo (la de 124M).
+
+    Devuelve:
+        un Verdict.
+    """
+    expected = copied_weights_count(cfg)
+    if answer == expected:
+        return correct("¡Correcto! copy_ copia los números, pero las dos capas siguen teniendo cada una su Parameter: "
+                       "para compartir hay que asignar el mismo objeto, como hicimos con tied.")
+    v, d = cfg["vocab_size"], cfg["emb_dim"]
+    with torch.device("meta"):
+        tied_model = GPTModel(cfg)
+    tied_model.out_head.weight = tied_model.tok_emb.weight
+    tied = sum(p.numel() for p in tied_model.parameters())
+    hints = {
+        tied: "copy_ cambia los valores de out_head.weight, pero no lo convierte en el mismo objeto que "
+              "tok_emb.weight; parameters() cuenta cada Parameter distinto una vez.",
+        v * d: "ese es el tamaño de una sola matriz; la celda suma todos los parámetros del modelo.",
+        expected + v * d: "copiar no añade una matriz nueva: escribe en la que ya tenía out_head.",
+    }
+    return wrong_with_hint(answer, hints, "Todavía no. Piensa si, tras copy_, out_head.weight y tok_emb.weight son "
+                                          "el mismo objeto o dos objetos con los mismos números.")
 
 
 def tying_counts(cfg=GPT_CONFIG_355M):
     """Cuenta de verdad (en el dispositivo meta) los parámetros de GPTModel con las matrices separadas y
     compartiendo tok_emb y out_head; devuelve (separadas, compartidas)."""
-    with torch.device("meta"):
-        model = GPTModel(cfg)
+    model = _meta_model(cfg)
     separate = sum(p.numel() for p in model.parameters())
     model.out_head.weight = model.tok_emb.weight
     return separate, sum(p.numel() for p in model.parameters())  # parameters() no repite un tensor compartido

@@ -1,16 +1,16 @@
-"""Preguntas «¿Lo has entendido?» del notebook 8: top-p, la temperatura y top-k frente a la decodificación
-voraz."""
+"""Preguntas «¿Lo has entendido?» del notebook 8: cuántos tokens deja top-p, qué devuelve la generación con
+un contexto corto y top-k frente a la decodificación voraz."""
 
 import torch
 
-from utils.exercises.common import CHECK_CFG, as_bool, correct, reads_answer, to_count, to_float, wrong
+from utils.exercises.common import CHECK_CFG, as_bool, correct, reads_answer, to_count, to_shape, wrong, wrong_with_hint
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
-from utils.sampling import apply_temperature, generate, top_p_filter
+from utils.sampling import generate, top_p_filter
 
 PROBS = (0.5, 0.3, 0.15, 0.05)  # las probabilidades de la pregunta 1
 TOP_P = 0.7
-TEMPERATURES = (0.1, 10.0)  # las dos temperaturas de la pregunta 2
+START_TOKENS, NEW_TOKENS, CONTEXT_SIZE = 4, 5, 2  # la pregunta 2: "Hello, I am", 5 tokens nuevos, contexto 2
 
 
 def kept_by_top_p(probs=PROBS, p=TOP_P):
@@ -43,34 +43,38 @@ def evaluate_top_p_count(answer):
     return wrong("Todavía no. Ordena las probabilidades de mayor a menor y ve sumando hasta llegar a top_p.")
 
 
-def flatter_temperature():
-    """Devuelve cuál de las dos temperaturas deja la distribución más cerca de la uniforme (mayor entropía)."""
-    logits = torch.tensor([2.0, 1.0, 0.0, -1.0])
-
-    def entropy(t):
-        probs = torch.softmax(apply_temperature(logits, t), dim=-1)
-        return float(-(probs * probs.log()).sum())
-
-    return max(TEMPERATURES, key=entropy)
+def short_context_shape(num_tokens=START_TOKENS, max_new_tokens=NEW_TOKENS, context_size=CONTEXT_SIZE):
+    """Mide la forma que devuelve generate_text_simple con un contexto corto (modelo pequeño en meta, sin memoria)."""
+    with torch.device("meta"):
+        model = GPTModel(CHECK_CFG).eval()
+        idx = torch.zeros(1, num_tokens, dtype=torch.long)  # (1, num_tokens), como encoded_tensor
+    return tuple(generate_text_simple(model, idx, max_new_tokens, context_size).shape)
 
 
-@reads_answer(to_float, "Escribe una de las dos temperaturas, como número: {error}.")
-def evaluate_flatter_temperature(answer):
-    """Comprueba qué temperatura, 0,1 o 10, acerca más la distribución a la uniforme.
+@reads_answer(to_shape, "Escribe la forma como una tupla de enteros, por ejemplo (a, b): {error}.")
+def evaluate_short_context_shape(answer):
+    """Comprueba la forma de generate_text_simple(model, encoded_tensor, max_new_tokens=5, context_size=2).
 
     Parámetros:
-        answer: el número de la temperatura (0.1 o 10), también como texto.
+        answer: la forma, como tupla, lista, torch.Size o texto.
 
     Devuelve:
         un Verdict.
     """
-    if answer not in TEMPERATURES:
-        return wrong("Elige una de las dos temperaturas de la pregunta.")
-    if answer == flatter_temperature():
-        return correct("¡Correcto! Dividir entre un número grande acerca todos los logits a 0, y softmax de logits "
-                       "casi iguales da probabilidades casi iguales.")
-    return wrong("Todavía no: dividir los logits entre un número pequeño agranda sus diferencias, y softmax "
-                 "concentra entonces la probabilidad en el mayor.")
+    expected = short_context_shape()
+    if answer == expected:
+        return correct("¡Correcto! El recorte solo cambia lo que ve el modelo en cada paso; la salida conserva "
+                       "todo el texto de partida y le añade los tokens nuevos.")
+    t, n, c = START_TOKENS, NEW_TOKENS, CONTEXT_SIZE
+    hints = {
+        (1, c + n): "context_size recorta lo que ve el modelo, no lo que devuelve la función.",
+        (1, n): "la salida empieza por los ids de partida y sigue con los nuevos.",
+        (1, c): "la salida no se recorta: lleva el texto entero más los tokens nuevos.",
+        (1, t): "la función añade tokens nuevos al final de la secuencia.",
+        (t + n,): "generate_text_simple conserva la dimensión del lote.",
+    }
+    return wrong_with_hint(answer, hints, "Todavía no. Sigue el bucle: cada paso añade un id con torch.cat a la "
+                                          "secuencia entera, no a la recortada.")
 
 
 @reads_answer(as_bool, "Responde sí o no (también vale True o False).")
