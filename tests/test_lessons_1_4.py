@@ -6,17 +6,17 @@ import pytest
 import torch
 import torch.nn as nn
 
-from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M
+from utils.config import GPT_CONFIG_124M
 from utils.exercises import lesson1, lesson2, lesson3, lesson4
 from utils.exercises.common import CHECK_CFG, UNANSWERED_MESSAGE
 from utils.gpt import GPTModel
-from utils.layers import GELU
+from utils.layers import GELU, LayerNorm
 
 ALL_EVALUATORS = [
     lesson1.evaluate_logits_shape, lesson1.evaluate_pos_emb_params,
-    lesson2.evaluate_layernorm_params, lesson2.evaluate_scale_shift, lesson2.evaluate_norm_dim,
-    lesson3.evaluate_hidden_size, lesson3.evaluate_ff_params, lesson3.evaluate_hidden_shape,
-    lesson4.evaluate_shortcut_gain, lesson4.evaluate_shortcut_count, lesson4.evaluate_why_shortcuts,
+    lesson2.evaluate_broadcast_shape, lesson2.evaluate_scale_shift, lesson2.evaluate_bug_line,
+    lesson3.evaluate_hidden_shape, lesson3.evaluate_gelu_values, lesson3.evaluate_ff_2d_shape,
+    lesson4.evaluate_shortcut_derivative, lesson4.evaluate_shortcut_count, lesson4.evaluate_why_shortcuts,
 ]
 
 
@@ -105,25 +105,24 @@ def test_parametros_de_pos_emb_errores_tipicos(answer, fragment):
 
 # ----------------------------------------------------------------------------------------------- lección 2
 
-def test_parametros_de_layernorm_coinciden_con_pytorch():
-    """Nuestra LayerNorm(768) tiene tantos parámetros como torch.nn.LayerNorm(768)."""
-    assert lesson2.layernorm_params() == sum(p.numel() for p in nn.LayerNorm(768).parameters())
+def test_forma_con_difusion_medida_en_la_capa():
+    """La referencia sale de aplicar LayerNorm(768) a una entrada (2, 4, 1): la difusión da (2, 4, 768)."""
+    assert lesson2.broadcast_shape() == tuple(LayerNorm(768)(torch.randn(2, 4, 1)).shape) == (2, 4, 768)
 
 
-@pytest.mark.parametrize("answer", ["1536", 1536, "1 536", 2 * 768, torch.tensor(1536)])
-def test_parametros_de_layernorm_correctos(answer):
-    assert lesson2.evaluate_layernorm_params(answer).status == "correct"
+@pytest.mark.parametrize("answer", [(2, 4, 768), "(2, 4, 768)", torch.Size([2, 4, 768]), "2 x 4 x 768"])
+def test_forma_con_difusion_correcta(answer):
+    assert lesson2.evaluate_broadcast_shape(answer).status == "correct"
 
 
 @pytest.mark.parametrize("answer, fragment", [
-    (768, "un solo vector"), (0, "algo más que se aprende"), (2, "no son dos números sueltos"),
-    (768 * 768, "matriz de pesos"), (768 * 768 + 768, "matriz de pesos"), (1537, "eps es una constante"),
-    (3072, "__init__"),
+    ("error", "no comprueba la forma"), ("Da un error", "no comprueba la forma"), ((2, 4, 1), "scale y shift"),
+    ((2, 4), "keepdim"), ((2, 768), "difusión"),
 ])
-def test_parametros_de_layernorm_errores_tipicos(answer, fragment):
-    verdict = lesson2.evaluate_layernorm_params(answer)
+def test_forma_con_difusion_errores_tipicos(answer, fragment):
+    verdict = lesson2.evaluate_broadcast_shape(answer)
     _wrong_with(verdict, fragment)
-    _assert_no_leak(verdict, 1536)
+    _assert_no_leak(verdict, (2, 4, 768))
 
 
 def test_scale_y_shift_medidos():
@@ -148,62 +147,80 @@ def test_scale_y_shift_errores_tipicos(answer, fragment):
     _wrong_with(lesson2.evaluate_scale_shift(answer), fragment)
 
 
-def test_eje_normalizado_medido():
-    """La referencia sale de aplicar la capa: solo la última dimensión queda con media 0."""
-    assert lesson2.normalized_dim() == -1
+def test_linea_con_el_error_sale_del_codigo():
+    """La línea con el error es la única de BUGGY_FORWARD que no está en LayerNorm.forward, y de verdad falla:
+    con una fila constante da nan, mientras que la capa del curso da ceros."""
+    assert lesson2.bug_line() == 3
+    flat = torch.zeros(1, 6)
+    mean = flat.mean(dim=-1, keepdim=True)
+    var = flat.var(dim=-1, keepdim=True, unbiased=False)
+    assert torch.isnan((flat - mean) / torch.sqrt(var) + 1e-5).all()  # la línea 3, tal cual
+    assert torch.equal(LayerNorm(6)(flat), torch.zeros(1, 6))
 
 
-@pytest.mark.parametrize("answer", [-1, 2, "-1", "2", "emb_dim"])
-def test_eje_correcto(answer):
-    assert lesson2.evaluate_norm_dim(answer).status == "correct"
+@pytest.mark.parametrize("answer", [3, "3", 3.0])
+def test_linea_con_el_error_correcta(answer):
+    assert lesson2.evaluate_bug_line(answer).status == "correct"
 
 
 @pytest.mark.parametrize("answer, fragment", [
-    (0, "BatchNorm"), (-3, "BatchNorm"), ("batch", "BatchNorm"), (1, "no mezcla tokens"), (-2, "no mezcla tokens"),
-    (3, "solo tiene las dimensiones"), ("ancho", "dim="),
+    (1, "keepdim"), (2, "sesgada"), (4, "scale y shift"), (5, "del 1 al 4"), (0, "del 1 al 4"),
 ])
-def test_eje_errores_tipicos(answer, fragment):
-    _wrong_with(lesson2.evaluate_norm_dim(answer), fragment)
+def test_linea_con_el_error_errores_tipicos(answer, fragment):
+    verdict = lesson2.evaluate_bug_line(answer)
+    _wrong_with(verdict, fragment)
+    assert "línea 3" not in verdict.message
+
+
+def test_la_pregunta_del_notebook_muestra_las_lineas_de_la_comprobacion():
+    """El notebook 2 enseña las cuatro líneas de BUGGY_FORWARD, numeradas, tal como las comprueba lesson2."""
+    markdown = "".join("".join(c["source"]) for c in _notebook(2)["cells"] if c["cell_type"] == "markdown")
+    for number, line in enumerate(lesson2.BUGGY_FORWARD, start=1):
+        assert f"{number}  {line}" in markdown, line
 
 
 # ----------------------------------------------------------------------------------------------- lección 3
 
-def test_feed_forward_de_124m_tiene_los_numeros_del_libro():
-    """Con GPT_CONFIG_124M, la referencia da 3072 neuronas y los 4 722 432 parámetros que publica el libro."""
-    assert lesson3.hidden_size(GPT_CONFIG_124M) == 3072
-    assert lesson3.ff_params(GPT_CONFIG_124M) == 4_722_432
+def test_valores_de_gelu_medidos():
+    """La referencia sale de la GELU del curso: casi 0 para -100, 0 en 0 y casi 100 para 100."""
+    low, mid, high = lesson3.gelu_values()
+    assert abs(low) < 1e-6 and mid == 0 and abs(high - 100) < 1e-4
 
 
-@pytest.mark.parametrize("answer", [4096, "4096", 4 * 1024, "4 096"])
-def test_tamano_oculto_correcto(answer):
-    assert lesson3.evaluate_hidden_size(answer).status == "correct"
-
-
-@pytest.mark.parametrize("answer, fragment", [
-    (1024, "entrada y de la salida"), (3072, "GPT-2 pequeño"), (2048, "no es 2"), (256, "no contrae"),
-    (5000, "FeedForward.__init__"),
-])
-def test_tamano_oculto_errores_tipicos(answer, fragment):
-    verdict = lesson3.evaluate_hidden_size(answer)
-    _wrong_with(verdict, fragment)
-    _assert_no_leak(verdict, 4096)
-
-
-@pytest.mark.parametrize("answer", [*_number_spellings(8_393_728), torch.tensor(8_393_728)])
-def test_parametros_de_feed_forward_correctos(answer):
-    assert lesson3.evaluate_ff_params(answer).status == "correct"
+@pytest.mark.parametrize("answer", [(0, 0, 100), "(0, 0, 100)", "-0.0, 0.0, 100.0", [0.0, 0.0, 100.0],
+                                    torch.tensor([-0.0, 0.0, 100.0]), "0,0,100", (0.001, 0, 99.995)])
+def test_valores_de_gelu_correctos(answer):
+    assert lesson3.evaluate_gelu_values(answer).status == "correct"
 
 
 @pytest.mark.parametrize("answer, fragment", [
-    (8_388_608, "te faltan los sesgos"), (8_392_704, "segunda capa"), (8_389_632, "primera capa"),
-    (4_198_400, "solo has contado la primera"), (4_195_328, "solo has contado la segunda"),
-    (4_722_432, "GPT-2 pequeño"), (8_393_728 * 24, "una sola red"), (2 * 1024 * 1024 + 2 * 1024, "se expande"),
-    (9_000_123, "Todavía no. Cuenta"), (8_394_000, "número exacto"),
+    ((-100, 0, 100), "negativo muy grande"), ((0, 0.5, 100), "x = 0"), ((0, 0, 1), "sigmoide"),
+    ((0, 0), "tres valores"), ((0, 0, 50), "Todavía no. Usa"),
 ])
-def test_parametros_de_feed_forward_errores_tipicos(answer, fragment):
-    verdict = lesson3.evaluate_ff_params(answer)
+def test_valores_de_gelu_errores_tipicos(answer, fragment):
+    _wrong_with(lesson3.evaluate_gelu_values(answer), fragment)
+
+
+def test_forma_sin_lote_medida_en_la_red():
+    """La referencia sale de pasar un tensor (5, 768) por FeedForward: nn.Linear acepta cualquier dimensión delante."""
+    from utils.layers import FeedForward
+
+    assert lesson3.ff_output_shape() == tuple(FeedForward(GPT_CONFIG_124M)(torch.rand(5, 768)).shape) == (5, 768)
+
+
+@pytest.mark.parametrize("answer", [(5, 768), "(5, 768)", torch.Size([5, 768]), "5x768"])
+def test_forma_sin_lote_correcta(answer):
+    assert lesson3.evaluate_ff_2d_shape(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    ("error", "no necesita la dimensión del lote"), ((5, 3072), "entre las dos capas"), ((1, 5, 768), "no añade"),
+    ((5,), "no junta"), ((768, 5), "Todavía no. Piensa"),
+])
+def test_forma_sin_lote_errores_tipicos(answer, fragment):
+    verdict = lesson3.evaluate_ff_2d_shape(answer)
     _wrong_with(verdict, fragment)
-    _assert_no_leak(verdict, 8_393_728)
+    _assert_no_leak(verdict, (5, 768))
 
 
 def test_forma_intermedia_medida_en_la_red():
@@ -229,22 +246,24 @@ def test_forma_intermedia_errores_tipicos(answer, fragment):
 
 # ----------------------------------------------------------------------------------------------- lección 4
 
-def test_ganancia_medida_con_autograd():
-    assert lesson4.shortcut_gain() == pytest.approx(1.1 ** 3)
+def test_derivada_medida_con_autograd():
+    """La referencia es la derivada de x + 0,01 · x³ en x = 2: 1 + 0,03 · 4."""
+    assert lesson4.shortcut_derivative() == pytest.approx(1.12)
 
 
-@pytest.mark.parametrize("answer", [1.331, "1,331", "1.331", 1.33, torch.tensor(1.331)])
-def test_ganancia_correcta(answer):
-    assert lesson4.evaluate_shortcut_gain(answer).status == "correct"
+@pytest.mark.parametrize("answer", [1.12, "1,12", "1.12", 1.1200, torch.tensor(1.12)])
+def test_derivada_correcta(answer):
+    assert lesson4.evaluate_shortcut_derivative(answer).status == "correct"
 
 
 @pytest.mark.parametrize("answer, fragment", [
-    (0.001, "sin atajos"), (1.3, "no los suma"), (1.1, "una sola capa"), (1, "no sustituye a f"), (2.5, "tres capas"),
+    (0.12, "sin atajo"), (1.04, "la f de antes"), (1.08, "3x², no 2x²"), (1.06, "3x², no 3x"), (1, "no sustituye a f"),
+    (2.5, "Deriva"),
 ])
-def test_ganancia_errores_tipicos(answer, fragment):
-    verdict = lesson4.evaluate_shortcut_gain(answer)
+def test_derivada_errores_tipicos(answer, fragment):
+    verdict = lesson4.evaluate_shortcut_derivative(answer)
     _wrong_with(verdict, fragment)
-    assert "1,331" not in verdict.message and "1.331" not in verdict.message
+    assert "1,12" not in verdict.message and "1.12" not in verdict.message
 
 
 class _ExampleDeepNeuralNetwork(nn.Module):
@@ -300,11 +319,6 @@ def test_por_que_atajos_errores_tipicos(answer, fragment):
     verdict = lesson4.evaluate_why_shortcuts(answer)
     _wrong_with(verdict, fragment)
     assert "«b»" not in verdict.message and "opción b" not in verdict.message.lower()
-
-
-def test_configuracion_de_355m_es_la_de_la_pregunta():
-    """Las preguntas del notebook 3 hablan de GPT-2 medium: emb_dim = 1024."""
-    assert GPT_CONFIG_355M["emb_dim"] == 1024
 
 
 # ------------------------------------------------------------------------ las preguntas dentro de los notebooks

@@ -1,5 +1,5 @@
 # utils/config.py
-"""Configuraciones de los cuatro tamaños de GPT-2 y su validación."""
+"""Configuraciones de los cuatro tamaños de GPT-2 (su validación, check_config, está en utils/checks.py)."""
 
 
 GPT_CONFIG_124M = {

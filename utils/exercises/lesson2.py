@@ -1,14 +1,16 @@
-"""Preguntas «¿Lo has entendido?» del notebook 2: los parámetros de LayerNorm, el efecto de scale y shift,
-y el eje sobre el que normaliza."""
+"""Preguntas «¿Lo has entendido?» del notebook 2: la forma que da LayerNorm con una entrada que no encaja,
+el efecto de scale y shift, y un error en forward."""
 
 import torch
 
 from utils.exercises.common import (
+    ERROR_ANSWER,
     NotANumber,
     correct,
     reads_answer,
     to_count,
     to_float,
+    to_shape_or_error,
     wrong,
     wrong_with_hint,
 )
@@ -16,38 +18,48 @@ from utils.layers import LayerNorm
 
 EMB_DIM = 768  # el tamaño de la LayerNorm de las preguntas
 SCALE, SHIFT = 2.0, 3.0  # los valores que la pregunta 2 pone en scale y shift
+BROADCAST_INPUT = (2, 4, 1)  # la entrada de la pregunta 1: un solo valor por token
+# La pregunta 3: un forward con un error, línea a línea, tal como lo muestra el notebook.
+BUGGY_FORWARD = (
+    "mean = x.mean(dim=-1, keepdim=True)",
+    "var = x.var(dim=-1, keepdim=True, unbiased=False)",
+    "norm_x = (x - mean) / torch.sqrt(var) + self.eps",
+    "return self.scale * norm_x + self.shift",
+)
+def broadcast_shape(shape=BROADCAST_INPUT, emb_dim=EMB_DIM):
+    """Mide la forma que da LayerNorm(emb_dim) con una entrada de la forma shape (en el dispositivo meta)."""
+    with torch.device("meta"):
+        try:
+            return tuple(LayerNorm(emb_dim)(torch.zeros(shape)).shape)
+        except Exception:  # noqa: BLE001 - si la capa rechazara la entrada, la respuesta sería «error»
+            return ERROR_ANSWER
 
 
-def layernorm_params(emb_dim=EMB_DIM):
-    """Cuenta de verdad los parámetros entrenables de LayerNorm(emb_dim)."""
-    return sum(p.numel() for p in LayerNorm(emb_dim).parameters() if p.requires_grad)
-
-
-@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
-def evaluate_layernorm_params(answer, emb_dim=EMB_DIM):
-    """Comprueba cuántos parámetros entrenables tiene LayerNorm(768).
+@reads_answer(to_shape_or_error, "Escribe la forma como una tupla de enteros, por ejemplo (a, b, c), o «error»: "
+                               "{error}.")
+def evaluate_broadcast_shape(answer):
+    """Comprueba qué forma da LayerNorm(768) con una entrada (2, 4, 1), un solo valor por token.
 
     Parámetros:
-        answer: el número de parámetros (entero, texto o tensor de un elemento).
-        emb_dim: tamaño de la capa (768 en la pregunta).
+        answer: la forma (tupla, lista, torch.Size o texto) o la palabra «error».
 
     Devuelve:
         un Verdict.
     """
-    expected = layernorm_params(emb_dim)
-    if answer == expected:
-        return correct("¡Correcto! Dos vectores aprendibles del tamaño del embedding; eps es una constante.")
-    d = emb_dim
-    mistakes = {
-        d: "has contado un solo vector; la capa aprende dos cosas distintas.",
-        0: "la normalización en sí no tiene parámetros, pero la capa tiene algo más que se aprende.",
-        2: "scale y shift no son dos números sueltos: cada uno tiene un valor por dimensión del embedding.",
-        d * d: "LayerNorm no tiene una matriz de pesos como nn.Linear: trata cada dimensión por separado.",
-        d * d + d: "LayerNorm no tiene una matriz de pesos como nn.Linear: trata cada dimensión por separado.",
-        expected + 1: "eps es una constante que fijamos nosotros, no un parámetro que se entrene.",
+    if answer == broadcast_shape():
+        return correct("¡Correcto! Con un solo valor por token, la fila normalizada vale 0 y la difusión la "
+                       "extiende a los 768 valores de scale y shift: sale un resultado con otra forma y sin "
+                       "sentido, sin ningún aviso. Dentro de GPTModel no puede pasar: el modelo comprueba los ids "
+                       "al entrar, y cada LayerNorm recibe vectores de emb_dim valores.")
+    hints = {
+        ERROR_ANSWER: "forward no comprueba la forma de la entrada, y PyTorch calcula todo lo que la difusión "
+                      "permite. Sigue las cuatro líneas con una última dimensión de 1.",
+        BROADCAST_INPUT: "la entrada tiene un valor por token, pero mira la última línea de forward: ¿de qué "
+                         "tamaño son scale y shift?",
+        BROADCAST_INPUT[:2]: "keepdim=True conserva la última dimensión.",
     }
-    return wrong_with_hint(answer, mistakes, "Todavía no. Mira qué crea el __init__ de LayerNorm con nn.Parameter y de "
-                                             "qué tamaño es cada cosa.")
+    return wrong_with_hint(answer, hints, "Todavía no. Sigue forward línea a línea con una entrada (2, 4, 1) y "
+                                          "recuerda cómo combina la difusión dos formas distintas.")
 
 
 def scale_shift_stats(seed=123):
@@ -113,41 +125,33 @@ def evaluate_scale_shift(answer):
                  "de forward: scale * norm_x + shift.")
 
 
-def normalized_dim(shape=(2, 4, 8)):
-    """Mide sobre qué dimensión deja LayerNorm media 0: aplica la capa y mira cada eje."""
-    generator = torch.Generator().manual_seed(0)
-    out = LayerNorm(shape[-1])(torch.randn(shape, generator=generator) * 3 + 2)
-    dims = [d for d in range(len(shape)) if out.mean(dim=d).abs().max() < 1e-4]
-    return dims[0] - len(shape)  # en negativo: -1 es la última
+def bug_line():
+    """Devuelve el número (desde 1) de la línea de BUGGY_FORWARD que no está en LayerNorm.forward."""
+    import inspect
+
+    real = inspect.getsource(LayerNorm.forward)
+    (line,) = [i for i, code in enumerate(BUGGY_FORWARD, start=1) if code not in real]
+    return line
 
 
-DIM_NAMES = {"batch": 0, "lote": 0, "num_tokens": 1, "tokens": 1, "emb_dim": 2, "embedding": 2}
-
-
-def _as_dim(answer):
-    """Lee una dimensión: un entero como -1 o 2, o el nombre de la dimensión ("emb_dim", "tokens"...)."""
-    if isinstance(answer, str) and answer.strip().lower() in DIM_NAMES:
-        return DIM_NAMES[answer.strip().lower()]
-    return to_count(answer)
-
-
-@reads_answer(_as_dim, "Escribe el número que pasarías a dim= (o el nombre de la dimensión): {error}.")
-def evaluate_norm_dim(answer):
-    """Comprueba sobre qué dimensión de una entrada (batch, num_tokens, emb_dim) calcula LayerNorm la media.
+@reads_answer(to_count, "Escribe el número de la línea, del 1 al 4: {error}.")
+def evaluate_bug_line(answer):
+    """Comprueba en qué línea del forward con un error (BUGGY_FORWARD) está el error.
 
     Parámetros:
-        answer: el valor que se pasaría a dim= (entero como -1 o 2, o el nombre de la dimensión).
+        answer: el número de la línea, del 1 al 4.
 
     Devuelve:
         un Verdict.
     """
-    if answer not in (-3, -2, -1, 0, 1, 2):
-        return wrong("Todavía no: una entrada (batch, num_tokens, emb_dim) solo tiene las dimensiones 0, 1 y 2 "
-                     "(o -3, -2 y -1 contando desde el final).")
-    if answer % 3 == normalized_dim() % 3:
-        return correct("¡Correcto! Cada token se normaliza por su cuenta, con sus emb_dim valores, sin mirar a "
-                       "los demás tokens ni a los demás textos del lote.")
-    if answer % 3 == 0:
-        return wrong("Todavía no: esa dimensión recorre los textos del lote; normalizar a lo largo del lote es lo "
-                     "que hace BatchNorm.")
-    return wrong("Todavía no: esa dimensión recorre los tokens de un texto; LayerNorm no mezcla tokens distintos.")
+    if answer not in range(1, len(BUGGY_FORWARD) + 1):
+        return wrong("Responde con el número de una de las cuatro líneas, del 1 al 4.")
+    if answer == bug_line():
+        return correct("¡Correcto! eps tiene que ir dentro de la raíz, sumado a la varianza: fuera de ella llega "
+                       "tarde, porque la división entre cero ya se ha hecho y una fila constante da nan.")
+    hints = {
+        1: "la media sobre la última dimensión, con keepdim=True, es la del notebook.",
+        2: "esa es la varianza sesgada (unbiased=False), la que usa GPT-2.",
+        4: "scale y shift se aplican así: multiplicar y sumar a los valores normalizados.",
+    }
+    return wrong(f"Todavía no: {hints[answer]} Prueba mentalmente el código con una fila constante, como flat.")

@@ -1,13 +1,24 @@
-"""Preguntas «¿Lo has entendido?» del notebook 3: el tamaño oculto de FeedForward, sus parámetros en GPT-2
-medium y la forma del tensor intermedio."""
+"""Preguntas «¿Lo has entendido?» del notebook 3: la forma del tensor intermedio de FeedForward, GELU lejos
+del cero y la forma que da la red con una entrada sin lote."""
 
 import torch
 
-from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M
-from utils.exercises.common import correct, reads_answer, to_count, to_shape, wrong, wrong_with_hint
-from utils.layers import FeedForward
+from utils.config import GPT_CONFIG_124M
+from utils.exercises.common import (
+    ERROR_ANSWER,
+    correct,
+    reads_answer,
+    to_floats,
+    to_shape,
+    to_shape_or_error,
+    wrong,
+    wrong_with_hint,
+)
+from utils.layers import GELU, FeedForward
 
 BATCH_SIZE, NUM_TOKENS = 2, 3  # el lote x del notebook: (2, 3, 768)
+GELU_POINTS = (-100.0, 0.0, 100.0)  # la entrada de la pregunta 2
+FF_2D_INPUT = (5, 768)  # la entrada de la pregunta 3: 5 tokens sin la dimensión del lote
 
 
 def _feed_forward(cfg):
@@ -16,71 +27,76 @@ def _feed_forward(cfg):
         return FeedForward(cfg)
 
 
-def hidden_size(cfg=GPT_CONFIG_355M):
+def hidden_size(cfg=GPT_CONFIG_124M):
     """Mide cuántas neuronas tiene la capa oculta de FeedForward(cfg)."""
     return _feed_forward(cfg).layers[0].out_features
 
 
-@reads_answer(to_count, "Escribe un número entero: {error}.")
-def evaluate_hidden_size(answer, cfg=GPT_CONFIG_355M):
-    """Comprueba el tamaño de la capa oculta de FeedForward en GPT-2 medium (emb_dim = 1024).
+def gelu_values(points=GELU_POINTS):
+    """Calcula GELU en los puntos de la pregunta 2."""
+    return tuple(float(v) for v in GELU()(torch.tensor(points)))
+
+
+@reads_answer(to_floats, "Escribe los tres valores como una tupla de números, por ejemplo (a, b, c): {error}.")
+def evaluate_gelu_values(answer):
+    """Comprueba qué imprime GELU()(torch.tensor([-100.0, 0.0, 100.0])), con un margen de una centésima.
 
     Parámetros:
-        answer: el número de valores del vector intermedio de cada token.
-        cfg: configuración (por defecto, GPT_CONFIG_355M).
+        answer: los tres valores, como tupla, lista, tensor o texto.
 
     Devuelve:
         un Verdict.
     """
-    d = cfg["emb_dim"]
-    if answer == hidden_size(cfg):
-        return correct("¡Correcto! La primera capa lineal expande cada token y la segunda lo devuelve a emb_dim.")
-    small = hidden_size(GPT_CONFIG_124M)
-    mistakes = {
-        d: "ese es el tamaño de la entrada y de la salida de la red; en medio, el vector se expande.",
-        small: "ese es el tamaño oculto de GPT-2 pequeño; GPT-2 medium tiene otro emb_dim.",
-        2 * d: "el factor de expansión de GPT-2 no es 2; míralo en FeedForward.__init__.",
-        d // 4: "la capa oculta no contrae el vector: lo expande.",
-    }
-    return wrong_with_hint(answer, mistakes, "Todavía no. Busca en FeedForward.__init__ el tamaño de salida de la "
-                                             "primera nn.Linear y aplícalo al emb_dim de GPT-2 medium.")
+    expected = gelu_values()
+    if len(answer) != len(expected):
+        return wrong("Escribe tres valores, uno por cada número de la entrada.")
+    if all(abs(a - e) <= 0.01 for a, e in zip(answer, expected, strict=True)):
+        return correct("¡Correcto! Lejos del cero, GELU se comporta como ReLU: anula los negativos grandes y deja "
+                       "pasar los positivos grandes; la diferencia está cerca del cero.")
+    low, mid, high = answer
+    if abs(low - GELU_POINTS[0]) <= 0.01:
+        return wrong("Todavía no: para un negativo muy grande, Φ(x) es casi 0; GELU no deja pasar el valor tal cual.")
+    if abs(mid) > 0.01:
+        return wrong("Todavía no: mira el primer factor de x · Φ(x) cuando x = 0.")
+    if abs(high - 1.0) <= 0.01 or abs(high) <= 0.01:
+        return wrong("Todavía no: GELU no está acotada por arriba como una sigmoide; para x muy grande, Φ(x) es "
+                     "casi 1.")
+    return wrong("Todavía no. Usa GELU(x) = x · Φ(x) y piensa cuánto vale Φ muy lejos del cero, a cada lado.")
 
 
-def ff_params(cfg=GPT_CONFIG_355M):
-    """Cuenta de verdad los parámetros de FeedForward(cfg)."""
-    return sum(p.numel() for p in _feed_forward(cfg).parameters())
+def ff_output_shape(shape=FF_2D_INPUT, cfg=GPT_CONFIG_124M):
+    """Mide la forma que da ffn con una entrada de la forma shape, o ERROR_ANSWER si la pasada falla."""
+    try:
+        return tuple(_feed_forward(cfg)(torch.empty(shape, device="meta")).shape)
+    except Exception:  # noqa: BLE001 - si la red no aceptara la entrada, la respuesta sería «error»
+        return ERROR_ANSWER
 
 
-@reads_answer(to_count, "Escribe un número entero de parámetros: {error}.")
-def evaluate_ff_params(answer, cfg=GPT_CONFIG_355M):
-    """Comprueba cuántos parámetros tiene una red FeedForward de GPT-2 medium (un solo bloque).
+@reads_answer(to_shape_or_error, "Escribe la forma como una tupla de enteros, por ejemplo (a, b), o «error»: "
+                                 "{error}.")
+def evaluate_ff_2d_shape(answer, cfg=GPT_CONFIG_124M):
+    """Comprueba qué forma da ffn con una entrada (5, 768), sin la dimensión del lote.
 
     Parámetros:
-        answer: el número de parámetros (entero, texto como "8 393 728" o tensor de un elemento).
-        cfg: configuración (por defecto, GPT_CONFIG_355M).
+        answer: la forma (tupla, lista, torch.Size o texto) o la palabra «error».
+        cfg: configuración (por defecto, GPT_CONFIG_124M).
 
     Devuelve:
         un Verdict.
     """
-    expected = ff_params(cfg)
-    if answer == expected:
-        return correct("¡Correcto! Dos matrices de emb_dim × 4·emb_dim más los sesgos de las dos capas.")
-    d, h = cfg["emb_dim"], hidden_size(cfg)
-    mistakes = {
-        expected - h - d: "te faltan los sesgos: las dos nn.Linear llevan bias=True.",
-        expected - d: "te falta el sesgo de la segunda capa lineal.",
-        expected - h: "te falta el sesgo de la primera capa lineal.",
-        d * h + h: "solo has contado la primera capa lineal; hay dos.",
-        h * d + d: "solo has contado la segunda capa lineal; hay dos.",
-        ff_params(GPT_CONFIG_124M): "ese es el recuento de GPT-2 pequeño; la pregunta es para emb_dim = 1024.",
-        expected * cfg["n_layers"]: "la pregunta es por una sola red feed-forward, no por todos los bloques.",
-        2 * d * d + 2 * d: "la capa oculta no tiene emb_dim neuronas: se expande.",
+    if answer == ff_output_shape(cfg=cfg):
+        return correct("¡Correcto! nn.Linear actúa sobre la última dimensión y deja pasar todas las de delante, "
+                       "sean las que sean: la red trabaja token a token.")
+    n, d = FF_2D_INPUT
+    hints = {
+        ERROR_ANSWER: "nn.Linear no necesita la dimensión del lote: acepta cualquier número de dimensiones "
+                      "delante de la última.",
+        (n, hidden_size(cfg)): "esa es la forma entre las dos capas; la segunda vuelve a emb_dim.",
+        (1, n, d): "la red no añade dimensiones: devuelve las mismas que recibe.",
+        (n,): "la red no junta los valores de cada token en uno: cada token sale con emb_dim valores.",
     }
-    if answer not in mistakes and abs(answer - expected) <= 0.01 * expected and answer % 1000 == 0:
-        return wrong("Estás muy cerca, pero buscamos el número exacto, no una aproximación.")
-    return wrong_with_hint(answer, mistakes, "Todavía no. Cuenta como en el notebook: pesos y sesgos de cada una de "
-                                             "las dos capas lineales (GELU no tiene parámetros), ahora con emb_dim = "
-                                             "1024.")
+    return wrong_with_hint(answer, hints, "Todavía no. Piensa qué dimensión cambia cada nn.Linear y cuáles deja "
+                                          "como están.")
 
 
 def hidden_shape(cfg=GPT_CONFIG_124M, batch_size=BATCH_SIZE, num_tokens=NUM_TOKENS):

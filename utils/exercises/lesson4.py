@@ -1,24 +1,21 @@
-"""Preguntas «¿Lo has entendido?» del notebook 4: el gradiente a través de varias capas con atajo, dónde se
-puede sumar el atajo y por qué ayuda al gradiente."""
+"""Preguntas «¿Lo has entendido?» del notebook 4: qué imprime la derivada de una capa con atajo si cambia f,
+dónde se puede sumar el atajo y por qué ayuda al gradiente."""
 
 import torch
 
 from utils.exercises.common import correct, reads_answer, to_count, to_float, unanswered, wrong
 
-F_SLOPE, N_LAYERS = 0.1, 3  # la pregunta 1: 3 capas con atajo y f'(x) = 0,1 en cada una
+X_VALUE = 2.0  # la pregunta 1: la celda de autograd del notebook, con x = 2 y f(x) = 0,01 · x³
+F_COEF = 0.01
 LAYER_SIZES = [3, 3, 4, 4, 4, 1]  # la red de la pregunta 2
 CHOICES = "abcd"  # opciones de la pregunta 3
 RIGHT_CHOICE = "b"
 
 
-def shortcut_gain(slope=F_SLOPE, n_layers=N_LAYERS):
-    """Calcula con autograd por cuánto queda multiplicado el gradiente tras n_layers capas y = x + f(x),
-    con una f cuya derivada vale slope."""
-    x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-    y = x
-    for _ in range(n_layers):
-        y = y + slope * y  # una capa con atajo: x + f(x), con f(x) = slope · x
-    (grad,) = torch.autograd.grad(y, x)
+def shortcut_derivative(x_value=X_VALUE, coef=F_COEF):
+    """Calcula con autograd d (x + f(x)) / dx en x = x_value, con f(x) = coef · x³, como la celda del notebook."""
+    x = torch.tensor(x_value, dtype=torch.float64, requires_grad=True)
+    (grad,) = torch.autograd.grad(x + coef * x**3, x)
     return float(grad)
 
 
@@ -30,30 +27,33 @@ def _to_decimal(answer):
 
 
 @reads_answer(_to_decimal, "Escribe un número: {error}.")
-def evaluate_shortcut_gain(answer):
-    """Comprueba por cuánto queda multiplicado el gradiente tras 3 capas con atajo con f'(x) = 0,1 en cada una.
+def evaluate_shortcut_derivative(answer):
+    """Comprueba qué imprime la celda de autograd con f(x) = 0,01 · x³ en la línea d (x + f(x)) / dx.
 
     Parámetros:
-        answer: un número (se acepta la coma decimal en texto: "1,5"); basta con tres decimales.
+        answer: un número (se acepta la coma decimal en texto: "1,5"); basta con dos decimales.
 
     Devuelve:
         un Verdict.
     """
-    expected = shortcut_gain()
-    if abs(answer - expected) <= 1.5e-3:
-        return correct("¡Correcto! Cada capa aporta un factor 1 + f'(x), y el producto de factores cercanos a 1 "
-                       "no se hunde hacia cero.")
-    if abs(answer - F_SLOPE ** N_LAYERS) <= 1e-6:
-        return wrong("Todavía no: ese sería el factor sin atajos, solo con f. La capa devuelve x + f(x): deriva "
-                     "también el sumando x.")
-    if abs(answer - (1 + N_LAYERS * F_SLOPE)) <= 1e-6:
-        return wrong("Casi: la regla de la cadena multiplica los factores de las capas, no los suma.")
-    if abs(answer - (1 + F_SLOPE)) <= 1e-6:
-        return wrong("Ese es el factor de una sola capa; el gradiente atraviesa las tres.")
-    if abs(answer - 1.0) <= 1e-6:
-        return wrong("Todavía no: el atajo no sustituye a f, se suma a ella. No te olvides de f'(x).")
-    return wrong("Todavía no. Calcula la derivada de una capa, x + f(x), y aplica la regla de la cadena a las "
-                 "tres capas seguidas.")
+    expected = shortcut_derivative()
+    if abs(answer - expected) <= 5e-3:
+        return correct("¡Correcto! El atajo aporta el 1 y f aporta su derivada: cambie como cambie f, el factor "
+                       "de la capa es 1 más algo.")
+    x, c = X_VALUE, F_COEF
+    f_slope = expected - 1
+    mistakes = [
+        (f_slope, "ese sería el resultado sin atajo, solo con f. La capa devuelve x + f(x): deriva también el "
+                  "sumando x."),
+        (1 + 0.02 * x, "ese es el resultado con la f de antes, 0,01 · x²; la pregunta cambia f."),
+        (1 + 2 * c * x**2, "la derivada de x³ es 3x², no 2x²."),
+        (1 + 3 * c * x, "la derivada de x³ es 3x², no 3x."),
+        (1.0, "el atajo no sustituye a f, se suma a ella: no te olvides de f'(x)."),
+    ]
+    for wrong_value, hint in mistakes:
+        if abs(answer - wrong_value) <= 1e-6:
+            return wrong(f"Todavía no: {hint}")
+    return wrong("Todavía no. Deriva x + 0,01 · x³ y evalúa en x = 2.")
 
 
 def shortcut_count(layer_sizes=LAYER_SIZES):
