@@ -1,0 +1,60 @@
+"""Pruebas de las preguntas «¿Lo has entendido?» del notebook 11: aceptan las formas razonables de la respuesta
+correcta, reconocen los errores típicos y nunca muestran la solución."""
+
+import pytest
+
+from utils.bpe import BPETokenizer
+from utils.exercises import lesson11
+from utils.exercises.common import UNANSWERED_MESSAGE
+
+
+def test_respuestas_esperadas_salen_del_codigo():
+    """Los valores correctos se calculan con el código del curso y son los que se esperan a mano."""
+    assert lesson11.utf8_bytes() == 9  # 7 letras de ASCII y la ü, que ocupa dos bytes
+    assert lesson11.num_merges() == 743
+    tokenizer = BPETokenizer.train("la casa, las casas, la cosa, las cosas " * 50, vocab_size=260)
+    assert len(tokenizer.vocab) - 256 == lesson11.num_merges(260, 1)
+
+
+CASES = [
+    (lesson11.evaluate_utf8_bytes, [9, "9", 9.0], [8, 10, 16, "nueve"]),
+    (lesson11.evaluate_num_merges, [743, "743"], [744, 1000, 999, 742, "muchas"]),
+    (lesson11.evaluate_why_bits_per_byte, ["c", "C", "c)", " (c) "], ["a", "b", "d", "e", "", "ninguna"]),
+]
+
+
+@pytest.mark.parametrize("evaluate, right, wrong_answers", CASES, ids=[c[0].__name__ for c in CASES])
+def test_acepta_respuestas_correctas_y_rechaza_errores(evaluate, right, wrong_answers):
+    """Cada forma razonable de la respuesta correcta se acepta; cada error, no."""
+    for answer in right:
+        assert evaluate(answer).status == "correct", answer
+    for answer in wrong_answers:
+        assert evaluate(answer).status == "wrong", answer
+
+
+@pytest.mark.parametrize("evaluate", [c[0] for c in CASES], ids=[c[0].__name__ for c in CASES])
+def test_sin_respuesta_pide_responder(evaluate):
+    """None (la celda tal como viene) da el mensaje de «todavía no has respondido»."""
+    verdict = evaluate(None)
+    assert verdict.status == "unanswered" and verdict.message == UNANSWERED_MESSAGE
+
+
+@pytest.mark.parametrize("evaluate, answer, hint", [
+    (lesson11.evaluate_utf8_bytes, 8, "caracteres"),
+    (lesson11.evaluate_utf8_bytes, 16, "ASCII"),
+    (lesson11.evaluate_num_merges, 744, "no sale de ninguna fusión"),
+    (lesson11.evaluate_num_merges, 1000, "tokens con los que empieza"),
+    (lesson11.evaluate_why_bits_per_byte, "d", "unidad"),
+])
+def test_errores_tipicos_tienen_su_pista(evaluate, answer, hint):
+    """Los errores típicos reciben una pista que apunta a su causa."""
+    verdict = evaluate(answer)
+    assert verdict.status == "wrong" and hint in verdict.message
+
+
+@pytest.mark.parametrize("evaluate", [c[0] for c in CASES], ids=[c[0].__name__ for c in CASES])
+def test_ningun_mensaje_muestra_la_solucion(evaluate):
+    """Ni los aciertos ni los errores escriben la respuesta numérica."""
+    for answer in [None, 0, 8, 744, 1000, "a", "b", "d"]:
+        message = evaluate(answer).message
+        assert "743" not in message and " 9 " not in message
