@@ -15,7 +15,7 @@ from matplotlib.text import Text
 from tools.figures import COLORS, num, transformer_block_figure
 from tools.figures.__main__ import all_figures
 from tools.figures.nb3 import _value_and_derivative
-from tools.figures.nb6 import EJEMPLO, PASOS_FORMAS, forma_con_numeros
+from tools.figures.nb5 import EJEMPLO, PASOS_FORMAS, forma_con_numeros
 from tools.figures.nb9 import EJERCICIOS
 from utils.attention import MultiHeadAttention
 from utils.layers import GELU
@@ -87,7 +87,7 @@ def test_ninguna_figura_escribe_numeros_en_formato_ingles():
 
 
 def test_las_formas_de_la_figura_son_las_de_multiheadattention():
-    """Cada forma de la figura 6_formas_atencion, con los tamaños del ejemplo, es la del tensor real en ese
+    """Cada forma de la figura 5_formas_atencion, con los tamaños del ejemplo, es la del tensor real en ese
     paso de MultiHeadAttention.forward (calculado aquí con la capa de utils/attention.py)."""
     b, t, d_in, d_out, heads = (EJEMPLO[k] for k in ("b", "num_tokens", "d_in", "d_out", "num_heads"))
     mha = MultiHeadAttention(d_in=d_in, d_out=d_out, context_length=t, dropout=0.0, num_heads=heads)
