@@ -30,7 +30,7 @@ import torch
 import transformers
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from utils.fast_gpt import FastKVCache, fast_gpt_from_state_dict, generate_fast
+from utils.fast_gpt import FastKVCache, fast_gpt_from_state_dict, generate_fast, onednn_linear_works
 from utils.flops import forward_flops
 from utils.generation import generate_text_simple
 from utils.gpt import GPTModel
@@ -127,11 +127,11 @@ def profile_decode_step(model, steps=10, top=8):
 
     cache = FastKVCache(len(model.trf_blocks), model.cfg["context_length"])
     with torch.inference_mode():
-        model(torch.zeros(1, 64, dtype=torch.long), cache=cache, only_last=True)
+        model.logits(torch.zeros(1, 64, dtype=torch.long), cache, only_last=True)
         token = torch.zeros(1, 1, dtype=torch.long)
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             for _ in range(steps):
-                model(token, cache=cache, only_last=True)
+                model.logits(token, cache, only_last=True)  # el paso de generate_fast
     events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
     total = sum(e.self_cpu_time_total for e in events)
     rows = [[e.key, e.count // steps, f"{e.self_cpu_time_total / steps / 1000:.2f}",
@@ -165,7 +165,7 @@ def try_compile(model, prompt, new_tokens):
     """Mide torch.compile del paso de generación: tiempo de compilar y tokens/s; None si no se puede."""
     try:
         compiled = copy.copy(model)
-        compiled.forward = torch.compile(model.forward, dynamic=True)
+        compiled.logits = torch.compile(model.logits, dynamic=True)  # el paso que llama generate_fast
         start = time.perf_counter()
         generate_fast(compiled, prompt, 4, model.cfg["context_length"])
         compile_s = time.perf_counter() - start
@@ -177,31 +177,24 @@ def try_compile(model, prompt, new_tokens):
     return compile_s, new_tokens / med["compilado"], new_tokens / med["normal"]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="versión corta (menos repeticiones y tokens)")
-    parser.add_argument("--threads", type=int, default=2, help="hilos de PyTorch (por defecto 2)")
-    parser.add_argument("--compile", action="store_true", help="mide también torch.compile (tarda minutos)")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    transformers.logging.set_verbosity_error()
-    started = time.perf_counter()
-    quick = args.quick
-    reps = 3 if quick else 5
-    new_tokens = 32 if quick else 100
-
-    roof = measure_roofline(quick=quick)
+def print_header(roof, quick):
+    """Imprime las condiciones de la ejecución: fecha, CPU, versiones, GPU y carga de la máquina."""
     cpu = roof.cpu
     print(f"# Rendimiento en CPU ({'--quick' if quick else 'completo'})\n")
     print(f"- fecha: {datetime.datetime.now().isoformat(timespec='seconds')}")
     print(f"- CPU: {cpu['name']}, {os.cpu_count()} núcleos visibles, torch.get_num_threads() = "
           f"{torch.get_num_threads()}; PyTorch usa {cpu['torch_capability']}; extensiones: {', '.join(cpu['flags'])}; "
-          f"bfloat16 por hardware: {'sí' if cpu['native_bf16'] else 'no'}")
+          f"bfloat16 por hardware: {'sí' if cpu['native_bf16'] else 'no'}; oneDNN en FastLinear: float32 "
+          f"{'sí' if onednn_linear_works(torch.float32) else 'no'}, bfloat16 "
+          f"{'sí' if onednn_linear_works(torch.bfloat16) else 'no'}")
     print(f"- Python {platform.python_version()}, torch {torch.__version__}, transformers {transformers.__version__}")
     gpu = "disponible pero no medida" if torch.cuda.is_available() else "ninguna (el camino cuda no se ha ejecutado)"
     print(f"- GPU: {gpu}")
     print(f"- carga media al empezar (1, 5, 15 min): {tuple(round(x, 2) for x in os.getloadavg())}\n")
 
+
+def roofline_section(roof):
+    """Imprime el techo de la máquina: ancho de banda, matriz × vector y multiplicación de matrices."""
     print("## Techo de la máquina\n")
     bf16_text = f"{roof.bf16_flops / 1e9:.0f} GFLOP/s" if roof.bf16_flops else "no medido (sin bfloat16 por hardware)"
     print(f"- leer memoria (suma de 256 MiB float32): {roof.bandwidth / 1e9:.1f} GB/s")
@@ -210,9 +203,9 @@ def main(argv=None):
     print(f"- multiplicación de matrices (la mejor de MKL y oneDNN): float32 {roof.fp32_flops / 1e9:.0f} GFLOP/s; "
           f"bfloat16 {bf16_text}\n")
 
-    cfg, models = build_models()
-    prompt = torch.tensor([PROMPT])
 
+def forward_section(models, cfg, roof, quick):
+    """Mide la pasada hacia delante con dos formas de lote; devuelve {(batch, tokens): {modelo: segundos}}."""
     print("## Pasada hacia delante (logits en todas las posiciones)\n")
     rows, forward = [], {}
     for batch, tokens in [(1, 1024), (8, 256)]:
@@ -229,78 +222,103 @@ def main(argv=None):
             rows.append([f"({batch}, {tokens})", name, f"{t * 1000:.0f}", f"{t / med['HF sdpa']:.2f}",
                          f"{flops / t / 1e9:.0f}", f"{100 * flops / t / roof.fp32_flops:.0f} %"])
     print_table(["forma", "modelo", "ms (mediana)", "× HF sdpa (tiempo)", "GFLOP/s", "del matmul float32"], rows)
+    return forward
 
-    bf16_forward = None
-    if cpu["native_bf16"]:
-        x = torch.randint(0, cfg["vocab_size"], (1, 1024))
-        with torch.inference_mode():
-            models["bf16"](x[:, :16])  # calentamiento corto de bfloat16
-            med, _ = interleaved({"float32": lambda: models["fp32"](x), "bfloat16": lambda: models["bf16"](x)},
-                                 2 if quick else 3, warmup=False)
-        bf16_forward = med["bfloat16"] / med["float32"]
-        print(f"Pasada (1, 1024) de FastGPTModel: float32 {med['float32'] * 1000:.0f} ms, bfloat16 "
-              f"{med['bfloat16'] * 1000:.0f} ms ({bf16_forward:.2f} × el tiempo de float32).\n")
 
-    print(f"## Generación voraz de {new_tokens} tokens desde {len(PROMPT)} (un solo texto)\n")
+def bf16_forward_section(models, cfg, roof, quick):
+    """Compara la pasada (1, 1024) en bfloat16 y en float32 si la CPU hace bfloat16 por hardware; devuelve
+    el cociente de tiempos (None si no se mide)."""
+    if not roof.cpu["native_bf16"]:
+        return None
+    x = torch.randint(0, cfg["vocab_size"], (1, 1024))
+    with torch.inference_mode():
+        models["bf16"](x[:, :16])  # calentamiento corto de bfloat16
+        med, _ = interleaved({"float32": lambda: models["fp32"](x), "bfloat16": lambda: models["bf16"](x)},
+                             2 if quick else 3, warmup=False)
+    ratio = med["bfloat16"] / med["float32"]
+    print(f"Pasada (1, 1024) de FastGPTModel: float32 {med['float32'] * 1000:.0f} ms, bfloat16 "
+          f"{med['bfloat16'] * 1000:.0f} ms ({ratio:.2f} × el tiempo de float32).\n")
+    return ratio
+
+
+def decode_section(models, roof, prompt, new_tokens, reps):
+    """Mide las seis maneras de generar; devuelve ({variante: (tokens/s, techo)}, {variante: mismos tokens})."""
+    print(f"## Generación voraz de {new_tokens} tokens desde {prompt.shape[1]} (un solo texto)\n")
     for warm in decoding_fns(models, prompt, 2).values():  # calentamiento corto
         warm()
     med, outputs = interleaved(decoding_fns(models, prompt, new_tokens), reps, warmup=False)
     fp32_out = outputs["FastGPTModel float32"]
     same = {name: torch.equal(out, fp32_out) for name, out in outputs.items()}
-    cached = len(PROMPT) + new_tokens // 2  # posiciones medias en la caché durante la generación
+    cached = prompt.shape[1] + new_tokens // 2  # posiciones medias en la caché durante la generación
     rows, decode = [], {}
     for name, t in med.items():
         model = models[VARIANT_MODEL[name]]
-        ceiling = decode_ceiling(roof.bandwidth, weight_bytes_per_token(model, cached, 2 if name.endswith("bfloat16")
-                                                                        else 4))
+        kv_bytes = 2 if name.endswith("bfloat16") else 4
+        ceiling = decode_ceiling(roof.bandwidth, weight_bytes_per_token(model, cached, kv_bytes))
         decode[name] = (new_tokens / t, ceiling)
         rows.append([name, f"{weight_bytes_per_token(model) / 2**20:.0f}", f"{new_tokens / t:.1f}",
                      f"{med['Hugging Face generate (caché)'] / t:.2f}", f"{ceiling:.0f}",
                      f"{100 * new_tokens / t / ceiling:.0f} %", "sí" if same[name] else "no"])
     print_table(["generación", "MiB leídos por token", "tokens/s", "× HF (tokens/s)", "techo (tokens/s)",
                  "del techo", "mismos tokens que float32"], rows)
+    return decode, same
 
+
+def accuracy_section(models, cfg, prompt):
+    """Imprime el coste en exactitud de bfloat16 e int8 frente a float32 con los mismos pesos."""
     print("## Coste en exactitud frente a float32 (mismos pesos, 100 tokens generados en float32)\n")
     rows = []
     ref_tokens = generate_fast(models["fp32"], prompt, 100, cfg["context_length"])
     for name in ("bf16", "int8"):
-        diff, scale, agree, first = accuracy(models["fp32"], models[name], ref_tokens, len(PROMPT))
+        diff, scale, agree, first = accuracy(models["fp32"], models[name], ref_tokens, prompt.shape[1])
         rows.append([{"bf16": "bfloat16", "int8": "int8 (solo pesos)"}[name], f"{diff:.3f}", f"{scale:.2f}",
                      f"{100 * agree:.0f} %", f"{first} de 100"])
     print_table(["variante", "diferencia máxima de logits", "mayor |logit| en float32",
                  "mismo token voraz (texto de float32)", "generando, iguales hasta"], rows)
     print("Con pesos aleatorios los logits son casi planos; con pesos entrenados la diferencia absoluta es mayor.\n")
 
+
+def profile_section(models, roof):
+    """Imprime el perfil de un paso de generación de FastGPTModel float32 y lo compara con leer sus pesos."""
     print("## Dónde se va el tiempo de un paso de FastGPTModel float32 (torch.profiler, caché de 64 posiciones)\n")
     step_s = profile_decode_step(models["fp32"])
+    weight_bytes = weight_bytes_per_token(models["fp32"])
     print(f"Tiempo propio total por paso (con el perfilador): {step_s * 1000:.1f} ms; leer los "
-          f"{weight_bytes_per_token(models['fp32']) / 2**20:.0f} MiB de pesos al ancho de banda medido serían "
-          f"{weight_bytes_per_token(models['fp32']) / roof.bandwidth * 1000:.1f} ms.\n")
+          f"{weight_bytes / 2**20:.0f} MiB de pesos al ancho de banda medido serían "
+          f"{weight_bytes / roof.bandwidth * 1000:.1f} ms.\n")
 
+
+def shapes_section(cfg, roof):
+    """Imprime la velocidad de FastLinear (matriz × vector) con cada forma de matriz de GPT-2."""
     print("## Matriz × vector con FastLinear según la forma de la matriz (float32)\n")
     print_table(["forma (salida, entrada)", "MiB por matriz", "µs por matriz", "GB/s"], matvec_by_shape(cfg))
     print(f"Las matrices pequeñas se leen más despacio que la de 256 MiB del techo "
           f"({roof.matvec_bandwidth / 1e9:.1f} GB/s): cada multiplicación tiene un coste fijo (preparar el kernel "
           f"y repartirlo entre los hilos) y la lectura tarda en alcanzar su ritmo.\n")
 
-    if args.compile:
-        print("## torch.compile del paso de generación (FastGPTModel float32)\n")
-        result = try_compile(models["fp32"], prompt, new_tokens)
-        if result:
-            compile_s, tok_c, tok_e = result
-            print(f"- compilar: {compile_s:.0f} s; tokens/s compilado {tok_c:.1f} frente a {tok_e:.1f} sin compilar "
-                  f"({tok_c / tok_e:.2f} ×)\n")
 
-    elapsed = time.perf_counter() - started
+def compile_section(models, prompt, new_tokens):
+    """Imprime lo que da torch.compile en el paso de generación de FastGPTModel float32."""
+    print("## torch.compile del paso de generación (FastGPTModel float32)\n")
+    result = try_compile(models["fp32"], prompt, new_tokens)
+    if result:
+        compile_s, tok_c, tok_e = result
+        print(f"- compilar: {compile_s:.0f} s; tokens/s compilado {tok_c:.1f} frente a {tok_e:.1f} sin compilar "
+              f"({tok_c / tok_e:.2f} ×)\n")
+
+
+def goals_section(cfg, roof, decode, same, forward, bf16_forward, elapsed, quick):
+    """Imprime la tabla de objetivos, cada uno con lo medido en esta ejecución y si se cumple."""
     hf_tok = decode["Hugging Face generate (caché)"][0]
     fp32_tok, fp32_ceiling = decode["FastGPTModel float32"]
+    int8_tok = decode["FastGPTModel int8"][0]
     goals = [
         ("FastGPTModel float32 con caché ≥ 1,5 × Hugging Face generate (tokens/s)", f"{fp32_tok / hf_tok:.2f} ×",
          fp32_tok / hf_tok >= 1.5),
         ("FastGPTModel float32 con caché ≥ 70 % del techo de ancho de banda", f"{100 * fp32_tok / fp32_ceiling:.0f} %",
          fp32_tok / fp32_ceiling >= 0.7),
-        ("FastGPTModel int8 ≥ 3 × Hugging Face float32 (tokens/s)",
-         f"{decode['FastGPTModel int8'][0] / hf_tok:.2f} ×", decode["FastGPTModel int8"][0] / hf_tok >= 3),
+        ("FastGPTModel int8 ≥ 3 × Hugging Face float32 (tokens/s)", f"{int8_tok / hf_tok:.2f} ×",
+         int8_tok / hf_tok >= 3),
     ]
     for shape, med in forward.items():
         ratio = med["FastGPTModel"] / med["HF sdpa"]
@@ -311,11 +329,39 @@ def main(argv=None):
         goals.append(("pasada (1, 1024) en bfloat16 más rápida que en float32 (tiempo)", f"{bf16_forward:.2f} ×",
                       bf16_forward < 1))
     goals.append(("la ejecución --quick entera en menos de 2 minutos", f"{elapsed:.0f} s", quick and elapsed < 120))
+    float32_same = all(same[n] for n in decode if "bfloat16" not in n and "int8" not in n)
     goals.append(("mismos tokens voraces en float32 (GPTModel con y sin caché, FastGPTModel, HF)",
-                  "sí" if all(same[n] for n in decode if "bfloat16" not in n and "int8" not in n) else "no",
-                  all(same[n] for n in decode if "bfloat16" not in n and "int8" not in n)))
+                  "sí" if float32_same else "no", float32_same))
     print("## Objetivos (cocientes de esta misma ejecución)\n")
     print_table(["objetivo", "medido", "¿cumplido?"], [[g, m, "sí" if ok else "NO"] for g, m, ok in goals])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="versión corta (menos repeticiones y tokens)")
+    parser.add_argument("--threads", type=int, default=2, help="hilos de PyTorch (por defecto 2)")
+    parser.add_argument("--compile", action="store_true", help="mide también torch.compile (tarda minutos)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    transformers.logging.set_verbosity_error()
+    started = time.perf_counter()
+    quick = args.quick
+
+    roof = measure_roofline(quick=quick)
+    print_header(roof, quick)
+    roofline_section(roof)
+    cfg, models = build_models()
+    prompt = torch.tensor([PROMPT])
+    forward = forward_section(models, cfg, roof, quick)
+    bf16_forward = bf16_forward_section(models, cfg, roof, quick)
+    decode, same = decode_section(models, roof, prompt, 32 if quick else 100, 3 if quick else 5)
+    accuracy_section(models, cfg, prompt)
+    profile_section(models, roof)
+    shapes_section(cfg, roof)
+    if args.compile:
+        compile_section(models, prompt, 32 if quick else 100)
+    elapsed = time.perf_counter() - started
+    goals_section(cfg, roof, decode, same, forward, bf16_forward, elapsed, quick)
     print(f"Carga media al terminar: {tuple(round(x, 2) for x in os.getloadavg())}; duración total: {elapsed:.0f} s")
 
 
