@@ -7,7 +7,7 @@ import torch.nn as nn
 
 from utils.attention import MultiHeadAttention
 from utils.checks import check_config, check_token_ids
-from utils.config import GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M
+from utils.config import GPT_CONFIG_124M, GPT_CONFIG_355M, GPT_CONFIG_774M, GPT_CONFIG_1558M
 from utils.exercises import ex1_params as ex1
 from utils.exercises import ex2_sizes as ex2
 from utils.exercises import ex3_dropout as ex3
@@ -19,14 +19,16 @@ from utils.exercises import ex8_repetition_penalty as ex8
 from utils.exercises.common import CHECK_CFG, show
 from utils.gpt import GPTModel, TransformerBlock
 
-FF, ATT = 4_722_432, 2_360_064  # los números publicados en el libro
+FF, ATT = 4_722_432, 2_360_064  # los números publicados en el libro (124M)
+FF_XL, ATT_XL = 20_488_000, 10_241_600  # los del ejercicio 1: un bloque de GPT-2 XL
 SIZES = {  # total, con pesos compartidos y memoria publicados en el libro (el libro escribe MB; son MiB)
     "medium": (406_212_608, 354_749_440, 1549.58),
     "large": (838_220_800, 773_891_840, 3197.56),
     "xl": (1_637_792_000, 1_557_380_800, 6247.68),
 }
 BOOK_NUMBERS = ["4722432", "2360064", "406212608", "354749440", "838220800", "773891840", "1637792000",
-                "1557380800", "1549.58", "3197.56", "6247.68", "56669184", "28320768"]
+                "1557380800", "1549.58", "3197.56", "6247.68", "56669184", "28320768", "20488000", "10241600",
+                "983424000", "491596800"]
 
 
 # ----------------------------------------------------------------------------- soluciones de referencia
@@ -87,7 +89,9 @@ def _assert_no_solution(verdict):
     lambda: ex2.evaluate_gpt2_sizes(None),
     lambda: ex2.evaluate_gpt2_sizes(lambda cfg: None),
     lambda: ex3.evaluate_separate_dropout(None),
+    lambda: ex2.evaluate_max_layers(None),
     lambda: ex4.evaluate_post_ln_block(None),
+    lambda: ex4.evaluate_std_prediction(None),
     lambda: ex5.evaluate_sliding_window_mask(None),
     lambda: ex5.evaluate_num_tokens_seen(None),
     lambda: ex6.evaluate_no_pos_model(None),
@@ -132,25 +136,35 @@ def test_ninguna_comprobacion_se_llama_check():
 # ----------------------------------------------------------------------------- ejercicio 1
 
 @pytest.mark.parametrize("ff, att", [
-    (FF, ATT), (4722432.0, 2360064.0), ("4,722,432", "2.360.064"), ("4 722 432", "2_360_064"),
-    (torch.tensor(FF), torch.tensor(ATT)),
+    (FF_XL, ATT_XL), (20488000.0, 10241600.0), ("20,488,000", "10.241.600"), ("20 488 000", "10_241_600"),
+    (torch.tensor(FF_XL), torch.tensor(ATT_XL)),
 ])
 def test_parametros_de_bloque_correctos_en_varias_formas(ff, att):
-    """Los números del libro se aceptan como int, float, texto con separadores o tensor."""
+    """Los números de un bloque de XL se aceptan como int, float, texto con separadores o tensor."""
     assert ex1.evaluate_block_params(ff, att).status == "correct"
 
 
+def test_parametros_de_bloque_del_libro_con_124m():
+    """Con la configuración de 124M, el comprobador acepta los números del libro (los del notebook 6)."""
+    assert ex1.evaluate_block_params(FF, ATT, GPT_CONFIG_124M).status == "correct"
+    assert ex1.evaluate_model_block_params(FF * 12, "28,320,768", GPT_CONFIG_124M).status == "correct"
+
+
+D_XL = 1600
+
+
 @pytest.mark.parametrize("ff, att, clue", [
-    (ATT, FF, "al revés"),
-    (FF - 5 * 768, ATT, "sesgos"),
-    (FF, ATT + 1024**2, "buffer"),
-    (FF, ATT + 3 * 768, "qkv_bias"),
-    (FF, ATT - 768, "out_proj"),
-    (FF + 2 * 768, ATT, "LayerNorm"),
-    (FF * 12, ATT * 12, "12 bloques"),
-    (4.72e6, ATT, "exacto"),
-    (FF + 12345, ATT, "sobran"),
-    ("muchos", ATT, "número"),
+    (ATT_XL, FF_XL, "al revés"),
+    (FF_XL - 5 * D_XL, ATT_XL, "sesgos"),
+    (FF_XL, ATT_XL + 1024**2, "buffer"),
+    (FF_XL, ATT_XL + 3 * D_XL, "qkv_bias"),
+    (FF_XL, ATT_XL - D_XL, "out_proj"),
+    (FF_XL + 2 * D_XL, ATT_XL, "LayerNorm"),
+    (FF_XL * 48, ATT_XL * 48, "48 bloques"),
+    (FF, ATT, "124M"),
+    (2.05e7, ATT_XL, "exacto"),
+    (FF_XL + 12345, ATT_XL, "sobran"),
+    ("muchos", ATT_XL, "número"),
 ])
 def test_parametros_de_bloque_errores_tipicos(ff, att, clue):
     """Cada error típico se rechaza con una pista que lo nombra, sin dar la solución."""
@@ -161,18 +175,21 @@ def test_parametros_de_bloque_errores_tipicos(ff, att, clue):
 
 
 def test_parametros_del_modelo_correctos():
-    """Multiplicar por los 12 bloques da los totales de ff y att del modelo de 124M."""
-    assert ex1.evaluate_model_block_params(FF * 12, "28,320,768").status == "correct"
+    """Multiplicar por los 48 bloques da los totales de ff y att de XL; el mensaje da su parte del modelo."""
+    verdict = ex1.evaluate_model_block_params(FF_XL * 48, "491,596,800")
+    assert verdict.status == "correct" and "90 %" in verdict.message
 
 
 @pytest.mark.parametrize("ff, att, clue", [
-    (FF, ATT * 12, "un solo bloque"),
-    (FF * 12, (ATT + 1024**2) * 12, "buffer"),
-    (FF * 11, ATT * 12, "bloques"),
-    (ATT * 12, FF * 12, "al revés"),
+    (FF_XL, ATT_XL * 48, "un solo bloque"),
+    (FF_XL * 48, (ATT_XL + 1024**2) * 48, "buffer"),
+    (FF_XL * 47, ATT_XL * 48, "bloques"),
+    (ATT_XL * 48, FF_XL * 48, "al revés"),
+    (FF_XL * 12, ATT_XL * 48, "multiplicado por 12"),
+    (FF * 12, ATT * 12, "124M"),
 ])
 def test_parametros_del_modelo_errores_tipicos(ff, att, clue):
-    """Olvidar multiplicar, contar la máscara en cada bloque o multiplicar mal dan su pista."""
+    """Olvidar multiplicar, contar la máscara en cada bloque, multiplicar mal o dar los de 124M dan su pista."""
     verdict = ex1.evaluate_model_block_params(ff, att)
     assert verdict.status == "wrong" and clue in verdict.message
     _assert_no_solution(verdict)
@@ -232,6 +249,26 @@ def test_tamanos_funcion_que_falla_se_explica():
     """Si la función del alumno lanza una excepción, el mensaje la nombra en lugar de romper la celda."""
     verdict = ex2.evaluate_gpt2_sizes(lambda cfg: cfg["no_existe"])
     assert verdict.status == "wrong" and "KeyError" in verdict.message
+
+
+def test_bloques_que_caben_en_un_gib():
+    """Con emb_dim = 1024 caben 13 bloques en 1 GiB de parámetros float32, y 14 ya no (medido en meta)."""
+    sizes = {n: gpt2_stats({**GPT_CONFIG_355M, "n_layers": n})[2] for n in (13, 14)}
+    assert sizes[13] < 1024 < sizes[14]
+    for answer in (13, "13", 13.0):
+        assert ex2.evaluate_max_layers(answer).status == "correct"
+
+
+@pytest.mark.parametrize("answer, clue", [
+    (14, "hacia arriba"), (21, "solo entre los bloques"), (17, "compartiera"), (11, "10⁹"), (2, "8 bytes"),
+    (77, "dividir los bytes"), (24, "GPT-2 medium"), (500, "más de 1 GiB"), (0, "al menos un bloque"),
+    (12, "separa lo que no depende"), ("trece", "entero"),
+])
+def test_bloques_que_caben_errores_tipicos(answer, clue):
+    """Redondear hacia arriba, olvidar los embeddings, compartir out_head, GB, float64... dan su pista, sin el 13."""
+    verdict = ex2.evaluate_max_layers(answer)
+    assert verdict.status == "wrong" and clue in verdict.message, verdict.message
+    assert "13" not in verdict.message
 
 
 # ----------------------------------------------------------------------------- ejercicio 3
@@ -334,6 +371,17 @@ def test_post_ln_errores_tipicos(forward, clue):
     block_class = type("Wrong", (TransformerBlock,), {"forward": forward})
     verdict = ex4.evaluate_post_ln_block(block_class)
     assert verdict.status == "wrong" and clue in verdict.message
+
+
+@pytest.mark.parametrize("answer, status, clue", [
+    ("pre-LN", "correct", "Correcto"), ("Pre LN", "correct", "Correcto"), ("preln", "correct", "Correcto"),
+    ("post-LN", "wrong", "lo último"), ("las dos", "wrong", "LayerNorm"), ("ambas", "wrong", "LayerNorm"),
+    ("ninguna", "wrong", "atajos"), ("crece", "wrong", "no entiendo"), (True, "wrong", "no entiendo"),
+])
+def test_prediccion_de_la_desviacion_tipica(answer, status, clue):
+    """Solo crece en pre-LN; cada respuesta equivocada da su pista y un texto que no se entiende lo dice."""
+    verdict = ex4.evaluate_std_prediction(answer)
+    assert verdict.status == status and clue in verdict.message, verdict.message
 
 
 def test_estadisticas_pre_post_ln():

@@ -8,9 +8,9 @@ from tools.figures import COLORS, EDGE, POST_LN, PRE_LN, arrow, box, frame, new_
 # una fila; las piezas son los atributos de GPTModel y TransformerBlock, "siguiente" (el token que se
 # elige a partir de los logits) o "modelo" (el modelo entero).
 EJERCICIOS = [
-    (1, "parámetros de la atención frente a la feed-forward", ["att", "ff"]),
+    (1, "red feed-forward frente a atención", ["att", "ff"]),
     (2, "el tamaño de GPT-2 medium, large y XL", ["modelo"]),
-    (3, "una tasa de dropout para cada sitio", ["drop_emb", "drop_shortcut"]),
+    (3, "una tasa de dropout para cada sitio", ["drop_emb", "att", "drop_shortcut"]),
     (4, "LayerNorm antes o después (pre-LN / post-LN)", ["norm1", "norm2"]),
     (5, "atención con ventana deslizante", ["att"]),
     (6, "un modelo sin embeddings de posición", ["pos_emb"]),
@@ -28,7 +28,7 @@ def _badge(ax, x, y, number, r=0.21):
 def mapa_ejercicios(ejercicios=EJERCICIOS):
     """El modelo GPT de abajo arriba con el número de cada ejercicio pegado a la pieza que toca (sin líneas
     que se crucen) y, a la derecha, la lista de ejercicios en orden."""
-    fig, ax = new_figure(11.8, 11.0)
+    fig, ax = new_figure(12.3, 11.0)
     fig.subplots_adjust(left=0, right=1, bottom=0, top=1)  # 1 unidad = 1 pulgada = 100 px
     cx, w, h = 3.3, 4.0, 0.48
     x = cx - w / 2
@@ -52,8 +52,8 @@ def mapa_ejercicios(ejercicios=EJERCICIOS):
                                    fontsize=10, shortcut_x=x - 0.25, shortcut_label=False)
     for name, rects in block.items():
         pieces.setdefault(name, []).extend(rects)
-    frame(ax, x - 0.5, frame_y, w + 1.9, top - frame_y - 0.08)  # ancho para tres números junto a una pieza
-    ax.text(x + w + 1.3, top - 0.3, "× n_layers", ha="right", va="center", fontsize=10.5, fontweight="bold")
+    frame(ax, x - 0.5, frame_y, w + 2.4, top - frame_y - 0.08)  # ancho para cuatro números junto a una pieza
+    ax.text(x + w + 1.8, top - 0.3, "× n_layers", ha="right", va="center", fontsize=10.5, fontweight="bold")
 
     y = top + 0.3
     arrow(ax, (cx, top), (cx, y))
@@ -80,14 +80,14 @@ def mapa_ejercicios(ejercicios=EJERCICIOS):
                 _badge(ax, bx + bw + 0.3 + 0.5 * k, by + bh / 2, number)
 
     # La lista, en orden.
-    lx, ly = 7.45, height / 2 + 0.31 * len(ejercicios)
+    lx, ly = 7.95, height / 2 + 0.31 * len(ejercicios)
     ax.text(lx - 0.25, ly + 0.1, "Ejercicios", ha="left", va="bottom", fontsize=13, fontweight="bold")
     for k, (number, text, _) in enumerate(ejercicios):
         yy = ly - 0.5 - k * 0.62
         _badge(ax, lx, yy, number)
         ax.text(lx + 0.35, yy, text, ha="left", va="center", fontsize=10.5, wrap=True)
     ax.set_ylim(0, height)
-    fig.set_size_inches(11.8, height)
+    fig.set_size_inches(12.3, height)
     return fig
 
 

@@ -1,4 +1,8 @@
-"""Ejercicio 2 del notebook 9: parámetros y memoria (MiB en float32) de GPT-2 medium, large y XL."""
+"""Ejercicio 2 del notebook 9: parámetros y memoria (MiB en float32) de GPT-2 medium, large y XL, y la cuenta al
+revés: cuántos bloques de GPT-2 medium caben en 1 GiB.
+
+evaluate_gpt2_sizes comprueba la función gpt2_stats(cfg); evaluate_max_layers, el número de bloques.
+"""
 
 import copy
 
@@ -10,10 +14,12 @@ from utils.exercises.common import (
     close,
     correct,
     diagnose_count,
+    reads_answer,
     to_count,
     to_float,
     unanswered,
     wrong,
+    wrong_with_hint,
 )
 from utils.gpt import GPTModel
 
@@ -145,16 +151,74 @@ def evaluate_gpt2_sizes(answer):
         answers = _size_answers(answer)
     except TypeError as error:
         return wrong(f"Se espera una función que reciba una configuración, o un diccionario; he recibido {error}.")
-    except Exception as error:  # noqa: BLE001 - el fallo es del código del alumno: se lo explicamos
-        return wrong(f"Tu función lanzó {type(error).__name__}: {error}")
+    except Exception as error:  # el fallo es del código de quien aprende: se lo explicamos
+        return wrong(f"Tu función lanza {type(error).__name__}: {error}")
     if all(value is None for value in answers.values()) and answers:
         return unanswered()
     missing = [name for name in GPT2_SIZES if name not in answers]
     if missing:
-        return wrong(f"Faltan los tamaños {missing} en tu diccionario (claves 'medium', 'large' y 'xl').")
+        return wrong(f"Faltan en tu diccionario los tamaños {', '.join(missing)} (claves 'medium', 'large' y 'xl').")
     hints = []
     for name, cfg in GPT2_SIZES.items():
         hints.extend(_evaluate_one_size(name, answers[name], cfg))
     if hints:
         return wrong("Todavía no. " + " ".join(hints))
     return correct("¡Correcto! Los tres tamaños cuadran: parámetros, pesos compartidos y memoria en float32.")
+
+
+# La cuenta al revés: con la anchura de GPT-2 medium, ¿cuántos bloques caben en 1 GiB de parámetros float32?
+BUDGET_BYTES = 1024**3
+
+
+def _count(cfg):
+    with torch.device("meta"):
+        return sum(p.numel() for p in GPTModel(cfg).parameters())
+
+
+def _max_layers_parts(cfg, budget_bytes):
+    """Devuelve (parámetros de un bloque, parámetros fijos, parámetros float32 que caben en el presupuesto)."""
+    one, two = (_count({**cfg, "n_layers": n}) for n in (1, 2))
+    per_block = two - one
+    return per_block, one - per_block, budget_bytes // 4
+
+
+@reads_answer(to_count, "Escribe un número entero de bloques: {error}.")
+def evaluate_max_layers(answer, cfg=GPT_CONFIG_355M, budget_bytes=BUDGET_BYTES):
+    """Comprueba cuántos bloques puede tener como mucho un GPTModel como cfg para que sus parámetros quepan en
+    budget_bytes en float32.
+
+    Parámetros:
+        answer: el número de bloques (entero, o texto que se lea como entero).
+        cfg: configuración de la que se toman emb_dim, vocab_size y context_length (por defecto, GPT-2 medium).
+        budget_bytes: la memoria disponible para los parámetros (por defecto, 1 GiB).
+
+    Devuelve:
+        un Verdict.
+    """
+    per_block, fixed, budget = _max_layers_parts(cfg, budget_bytes)
+    expected = (budget - fixed) // per_block
+    if answer == expected:
+        return correct("¡Correcto! Un bloque más y los parámetros ya no caben. Compruébalo en la celda siguiente con "
+                       "tu gpt2_stats.")
+    out_head = cfg["vocab_size"] * cfg["emb_dim"]
+    hints = {
+        expected + 1: "con ese número de bloques los parámetros ya no caben en 1 GiB. ¿Has redondeado hacia "
+                      "arriba?",
+        budget // per_block: "has repartido el GiB solo entre los bloques; los embeddings, final_norm y out_head "
+                             "también ocupan, tengas los bloques que tengas.",
+        (budget - fixed + out_head) // per_block: "cuentas out_head como si compartiera la matriz de tok_emb; "
+                                                  "nuestro GPTModel la guarda aparte.",
+        (10**9 // 4 - fixed) // per_block: "1 GiB son 1024³ bytes, no 10⁹ (eso es 1 GB).",
+        (budget // 2 - fixed) // per_block: "has usado 8 bytes por parámetro (float64); float32 ocupa 4.",
+        (budget * 4 - fixed) // per_block: "te falta dividir los bytes entre los 4 que ocupa cada parámetro float32.",
+        cfg["n_layers"]: "ese es el número de bloques de GPT-2 medium, que ocupa más de 1 GiB; busca cuántos caben.",
+    }
+    hints.pop(expected, None)
+    if answer not in hints and answer > budget // per_block:
+        return wrong("Todavía no: con tantos bloques, solo ellos ya ocupan más de 1 GiB. ¿Cuántos parámetros tiene "
+                     "un bloque de este ancho?")
+    if answer < 1:
+        return wrong("Todavía no: el modelo necesita al menos un bloque, y uno cabe de sobra.")
+    return wrong_with_hint(answer, hints, "Todavía no: separa lo que no depende de n_layers (embeddings, final_norm "
+                                          "y out_head) de lo que añade cada bloque, y mira cuántos bloques caben en "
+                                          "lo que queda del GiB.")

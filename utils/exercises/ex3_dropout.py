@@ -1,6 +1,5 @@
 """Ejercicio 3 del notebook 9: una tasa de dropout para los embeddings, otra para la atención y otra para los atajos."""
 
-
 import torch
 import torch.nn as nn
 
@@ -21,7 +20,6 @@ def _dropout_kind(name):
     if "drop_shortcut" in last:
         return "shortcut"
     return None
-
 
 
 def _dropout_problems(model, expected):
@@ -68,10 +66,10 @@ def evaluate_separate_dropout(model_class):
     if problem:
         return problem
     configs = [
-        ("con solo drop_rate", {**CHECK_CFG, "drop_rate": 0.25}, {"emb": 0.25, "attn": 0.25, "shortcut": 0.25}),
-        ("con las tres tasas", {**CHECK_CFG, "drop_rate": 0.0, "drop_rate_emb": 0.1, "drop_rate_attn": 0.2,
+        ("que solo trae drop_rate", {**CHECK_CFG, "drop_rate": 0.25}, {"emb": 0.25, "attn": 0.25, "shortcut": 0.25}),
+        ("que trae las tres tasas", {**CHECK_CFG, "drop_rate": 0.0, "drop_rate_emb": 0.1, "drop_rate_attn": 0.2,
                                 "drop_rate_shortcut": 0.3}, {"emb": 0.1, "attn": 0.2, "shortcut": 0.3}),
-        ("con drop_rate y solo drop_rate_attn", {**CHECK_CFG, "drop_rate": 0.05, "drop_rate_attn": 0.4},
+        ("que trae drop_rate y solo drop_rate_attn", {**CHECK_CFG, "drop_rate": 0.05, "drop_rate_attn": 0.4},
          {"emb": 0.05, "attn": 0.4, "shortcut": 0.05}),
     ]
     for label, cfg, expected in configs:
@@ -87,10 +85,10 @@ def evaluate_separate_dropout(model_class):
                              "check_config(cfg, extra_keys=DROPOUT_KEYS) y pasa a super().__init__ una copia sin "
                              "las tres tasas nuevas.")
             return wrong(f"Con la configuración {label}, crear tu modelo lanza ValueError: {error}")
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # el fallo es del código de quien aprende: se lo explicamos
             return wrong(f"Con la configuración {label}, crear tu modelo lanza {type(error).__name__}: {error}")
         if not isinstance(model, nn.Module):
-            return wrong("Tu clase debe devolver un nn.Module (hereda de GPTModel o de nn.Module).")
+            return wrong("Tu clase debe crear un nn.Module (hereda de GPTModel).")
         problems = _dropout_problems(model, expected)
         if problems:
             return wrong(f"Con la configuración {label}: " + " ".join(problems))
@@ -114,7 +112,8 @@ def evaluate_separate_dropout(model_class):
     unused = [what for what, needed in (("drop_emb", calls["emb"] >= 1), ("att.dropout", calls["attn"] >= n),
                                         ("drop_shortcut", calls["shortcut"] >= 2 * n)) if not needed]
     if unused:
-        return wrong(f"Defines {', '.join(unused)}, pero forward no lo usa (o no en cada bloque y en cada atajo).")
+        return wrong(f"Tu modelo crea {' y '.join(unused)}, pero forward no lo usa (o no en cada bloque y en cada "
+                     "atajo).")
 
     reference = build_seeded(GPTModel, CHECK_CFG).eval()
     try:

@@ -1,5 +1,10 @@
-"""Ejercicio 4 del notebook 9: el bloque post-LayerNorm y su comparación con el pre-LN de GPT-2."""
+"""Ejercicio 4 del notebook 9: el bloque post-LayerNorm y su comparación con el pre-LN de GPT-2.
 
+evaluate_post_ln_block comprueba el bloque; evaluate_std_prediction, la predicción de en qué variante crece la
+desviación típica de la salida de bloque en bloque; show_pre_post_ln_stats hace la medida.
+"""
+
+import re
 
 import torch
 import torch.nn as nn
@@ -7,11 +12,13 @@ import torch.nn.functional as F
 
 from utils.exercises.common import (
     CHECK_CFG,
+    NotANumber,
     Verdict,
     build_answer,
     build_seeded,
     correct,
     forward_answer,
+    reads_answer,
     show,
     wrong,
 )
@@ -89,6 +96,38 @@ def evaluate_post_ln_block(block_class):
                  "atención, norm2 tras la red feed-forward), sin LayerNorm antes de la subcapa.")
 
 
+STD_CHOICES = {"preln": "pre-LN", "postln": "post-LN", "lasdos": "las dos", "ambas": "las dos",
+               "ninguna": "ninguna"}
+
+
+def _as_variant(answer):
+    """Lee "pre-LN", "post-LN", "las dos" o "ninguna", sin distinguir mayúsculas, espacios ni guiones."""
+    key = re.sub(r"[\s_\-.]", "", str(answer).lower()) if isinstance(answer, str) else None
+    if key not in STD_CHOICES:
+        raise NotANumber(repr(answer))
+    return STD_CHOICES[key]
+
+
+@reads_answer(_as_variant, 'Escribe "pre-LN", "post-LN", "las dos" o "ninguna"; no entiendo {error}.')
+def evaluate_std_prediction(answer):
+    """Comprueba la predicción: en qué variante crece de bloque en bloque la desviación típica de la salida.
+
+    Parámetros:
+        answer: "pre-LN", "post-LN", "las dos" o "ninguna".
+
+    Devuelve:
+        un Verdict.
+    """
+    if answer == "pre-LN":
+        return correct("¡Correcto! Compruébalo en la celda siguiente.")
+    hints = {
+        "post-LN": "mira en la figura qué es lo último que hace un bloque post-LN antes de entregar su salida.",
+        "las dos": "en una de las dos variantes, lo último que hace cada bloque es una LayerNorm.",
+        "ninguna": "en una de las dos variantes nadie normaliza lo que pasa por los atajos, y cada bloque le suma "
+                   "algo.",
+    }
+    return wrong(f"Todavía no: {hints[answer]}")
+
 
 def pre_post_ln_stats(post_ln_class, n_layers=12, seed=123):
     """Mide, en un modelo pequeño de n_layers bloques, la desviación típica de la salida de cada bloque
@@ -125,17 +164,16 @@ def pre_post_ln_stats(post_ln_class, n_layers=12, seed=123):
     return stats
 
 
-
 def _fmt_row(label, values, width=8):
     return f"{label:<16}" + "".join(f"{v:>{width}.2f}" for v in values)
 
 
 def show_pre_post_ln_stats(post_ln_class, n_layers=12):
     """Imprime, bloque a bloque, la desviación típica de la salida y la norma del gradiente con pre-LN
-    y con post-LN; solo si el bloque post-LN del alumno es correcto.
+    y con post-LN; solo si el bloque post-LN de quien aprende es correcto.
 
     Parámetros:
-        post_ln_class: la clase del bloque post-LN del alumno (o None si aún no la ha escrito).
+        post_ln_class: la clase del bloque post-LN de quien aprende (o None si aún no la ha escrito).
         n_layers: número de bloques apilados.
     """
     verdict = evaluate_post_ln_block(post_ln_class)

@@ -1,5 +1,5 @@
 """Ejercicio 5 del notebook 9: atención con ventana deslizante, en la que cada token solo ve los últimos
-`window` tokens, y hasta dónde llega la información cuando se apilan bloques.
+`window` tokens (él incluido), y hasta dónde llega la información cuando se apilan bloques.
 
 La respuesta es una función sliding_window_mask(context_length, window) que devuelve una máscara con la
 convención del buffer `mask` de MultiHeadAttention: 1 (o True) en las posiciones que un token no puede ver.
@@ -31,7 +31,7 @@ NUM_TOKENS, WINDOW, N_LAYERS = 16, 4, 3
 def _reference(context_length, window):
     """La máscara correcta, como tensor de bool: True donde el token de la fila no ve al de la columna."""
     pos = torch.arange(context_length)
-    distance = pos[:, None] - pos[None, :]  # i - j: cuántas posiciones atrás queda el token j para el i
+    distance = pos[:, None] - pos[None, :]  # i - j: cuántas posiciones antes que el token i está el token j
     return (distance < 0) | (distance >= window)
 
 
@@ -64,9 +64,9 @@ def _diagnose(mask, context_length, window):
     if mask.diagonal().any():
         return ("un token siempre se ve a sí mismo: la diagonal no se tapa. Si una fila queda tapada entera, "
                 "softmax reparte el peso entre ningún token y da NaN.")
-    band = _reference(context_length, window) & ~causal  # solo lo que queda lejos por detrás
+    band = _reference(context_length, window) & ~causal  # solo lo que queda lejos, antes del token
     if torch.equal(mask, band | band.T):
-        return "tapas lo que queda lejos, pero no el futuro: la atención sigue siendo causal."
+        return "tapas lo que queda lejos, pero no el futuro: la atención debe seguir siendo causal."
     if torch.equal(mask, _reference(context_length, window + 1)):
         return ("cada token ve window + 1 tokens. La ventana cuenta también el propio token: con window = 3, el "
                 "token 5 ve los tokens 3, 4 y 5.")
@@ -96,7 +96,7 @@ def evaluate_sliding_window_mask(answer):
     for context_length, window in CASES:
         try:
             out = answer(context_length, window)
-        except Exception as error:  # noqa: BLE001 - el fallo es del código de quien aprende: se lo explicamos
+        except Exception as error:  # el fallo es del código de quien aprende: se lo explicamos
             return wrong(f"Con context_length={context_length} y window={window}, tu función lanza "
                          f"{type(error).__name__}: {error}")
         mask, problem = _as_mask(out, context_length)
@@ -105,7 +105,7 @@ def evaluate_sliding_window_mask(answer):
         if not torch.equal(mask, _reference(context_length, window)):
             return wrong(f"Todavía no: {_diagnose(mask, context_length, window)}")
     return correct("¡Correcto! Cada token ve los últimos window tokens, él incluido, y nada del futuro; con una "
-                   "ventana mayor que el contexto vuelve a ser la máscara causal.")
+                   "ventana igual o mayor que el contexto vuelve a ser la máscara causal.")
 
 
 def tokens_that_reach_last(mask, n_layers, num_tokens=NUM_TOKENS):

@@ -24,7 +24,7 @@ def evaluate_no_pos_model(model_class):
     """Comprueba un modelo igual que GPTModel pero sin información de posición.
 
     Vale tanto no sumar pos_emb en forward como dejar pos_emb a cero: se compara con un GPTModel que
-    tiene los mismos pesos que el modelo del alumno y pos_emb a cero.
+    tiene los mismos pesos que el modelo de quien aprende y pos_emb a cero.
 
     Parámetros:
         model_class: la clase que recibe cfg; puede no tener pos_emb o ignorarlo.
@@ -36,7 +36,7 @@ def evaluate_no_pos_model(model_class):
     if problem:
         return problem
     if not isinstance(model, nn.Module):
-        return wrong("Tu clase debe devolver un nn.Module (hereda de GPTModel).")
+        return wrong("Tu clase debe crear un nn.Module (hereda de GPTModel).")
     reference = build_seeded(GPTModel, CHECK_CFG).eval()
     result = reference.load_state_dict(model.state_dict(), strict=False)
     wrong_names = [k for k in result.missing_keys if not k.startswith("pos_emb")] + list(result.unexpected_keys)
@@ -76,7 +76,7 @@ def evaluate_permutation_answers(with_mask, without_mask):
     """Comprueba las predicciones sobre permutar la entrada de un modelo sin embeddings de posición.
 
     Parámetros:
-        with_mask: ¿permutar los tokens permuta igual los logits, con la máscara causal? (True/False o "sí"/"no")
+        with_mask: con la máscara causal, ¿permutar la entrada solo permuta la salida? (True/False o "sí"/"no")
         without_mask: la misma pregunta si además se quita la máscara causal.
 
     Devuelve:
@@ -119,7 +119,7 @@ def permutation_error(model, idx, perm, causal=True):
 
 def show_permutation_experiment(model_class, num_tokens=8):
     """Imprime cuánto se aleja model(idx permutado) de model(idx) permutado, para GPTModel y para el modelo
-    sin posición del alumno, con y sin máscara causal; solo si ese modelo es correcto.
+    sin posición de quien aprende, con y sin máscara causal; solo si ese modelo es correcto.
 
     Parámetros:
         model_class: la clase del modelo sin embeddings de posición (o None si aún no la ha escrito).

@@ -70,7 +70,7 @@ def evaluate_attn_weights_shape(answer, cfg=GPT_CONFIG_124M):
     b, h, t, d, c = BATCH_SIZE, cfg["n_heads"], NUM_TOKENS, cfg["emb_dim"], cfg["context_length"]
     if answer == expected:
         return correct("¡Correcto! Cada cabeza calcula su propia matriz num_tokens × num_tokens: un peso por cada "
-                       "pareja (token que pregunta, token al que mira).")
+                       "par (token que pregunta, token al que mira).")
     hints = {
         (b, t, t): "te falta una dimensión: cada cabeza calcula sus propios pesos.",
         (h, t, t): "te falta la dimensión del lote: cada texto tiene sus propios pesos.",

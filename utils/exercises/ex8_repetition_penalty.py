@@ -1,10 +1,12 @@
 """Ejercicio 8 del notebook 9: la penalización por repetición, que hace menos probables los tokens que ya están
 en el texto.
 
-La respuesta es una función apply_repetition_penalty(logits, idx, penalty) con la regla de CTRL (Keskar et al.,
-2019), la misma que el parámetro repetition_penalty de Hugging Face: en cada texto del lote, el logit de cada
-token que ya aparece en idx se divide entre penalty si es positivo y se multiplica por penalty si es negativo;
-los demás no cambian.
+La respuesta es una función apply_repetition_penalty(logits, idx, penalty) con la regla del parámetro
+repetition_penalty de la biblioteca transformers de Hugging Face: en cada texto del lote, el logit de cada token
+que ya aparece en idx se divide entre penalty si es positivo y se multiplica por penalty si es negativo; los
+demás no cambian. El artículo de CTRL (Keskar et al., 2019), que propuso la penalización, dividía todos los
+logits de esos tokens entre penalty, también los negativos, y así hacía más probables los que tenían logit
+negativo.
 """
 
 import torch
@@ -97,7 +99,7 @@ def evaluate_repetition_penalty(answer):
         given_logits, given_idx = logits.clone(), idx.clone()
         try:
             out = answer(given_logits, given_idx, penalty)
-        except Exception as error:  # noqa: BLE001 - el fallo es del código de quien aprende: se lo explicamos
+        except Exception as error:  # el fallo es del código de quien aprende: se lo explicamos
             return wrong(f"Con logits de forma {tuple(logits.shape)}, idx de forma {tuple(idx.shape)} y "
                          f"penalty={penalty}, tu función lanza {type(error).__name__}: {error}")
         if not torch.equal(given_logits, logits) or not torch.equal(given_idx, idx):
