@@ -298,7 +298,7 @@ def build_answer(answer, cfg, what, noun):
         return None, problem
     try:
         return build_seeded(answer, cfg).eval(), None
-    except Exception as error:  # noqa: BLE001 - el fallo es del código de quien aprende: se lo explicamos
+    except Exception as error:  # el fallo es del código de quien aprende: se lo explicamos
         return None, wrong(f"Crear tu {noun} lanza {type(error).__name__}: {error}")
 
 
@@ -316,7 +316,7 @@ def forward_answer(model, x, noun):
     try:
         with torch.no_grad():
             return model(x), None
-    except Exception as error:  # noqa: BLE001 - el fallo es del código de quien aprende: se lo explicamos
+    except Exception as error:  # el fallo es del código de quien aprende: se lo explicamos
         return None, wrong(f"La pasada hacia delante de tu {noun} lanza {type(error).__name__}: {error}")
 
 
