@@ -16,7 +16,7 @@ ALL_EVALUATORS = [
     lesson1.evaluate_logits_shape, lesson1.evaluate_pos_emb_params,
     lesson2.evaluate_broadcast_shape, lesson2.evaluate_scale_shift, lesson2.evaluate_bug_line,
     lesson3.evaluate_hidden_shape, lesson3.evaluate_gelu_values, lesson3.evaluate_ff_2d_shape,
-    lesson4.evaluate_shortcut_derivative, lesson4.evaluate_shortcut_count, lesson4.evaluate_why_shortcuts,
+    lesson4.evaluate_shortcut_derivative, lesson4.evaluate_shortcut_count, lesson4.evaluate_zeroed_layer,
 ]
 
 
@@ -306,17 +306,35 @@ def test_numero_de_atajos_errores_tipicos(answer, fragment):
     _wrong_with(lesson4.evaluate_shortcut_count(answer), fragment)
 
 
+def test_gradiente_con_una_capa_a_cero_medido_en_la_red():
+    """La referencia sale de la red del notebook con layers.2 a cero: sin atajos, layers.0 no recibe gradiente;
+    con atajos, sí (el camino de la identidad). Medirlo no cambia la semilla global."""
+    torch.manual_seed(7)
+    before = torch.rand(3)
+    torch.manual_seed(7)
+    assert lesson4.first_layer_gradient(use_shortcut=False) == 0.0
+    assert lesson4.first_layer_gradient(use_shortcut=True) > 1e-3
+    assert torch.equal(torch.rand(3), before)
+    assert lesson4.zeroed_layer_choice() == "b"
+
+
+def test_gradiente_con_una_capa_a_cero_coincide_con_la_red_del_notebook():
+    """Con la capa sin tocar, la medida de lesson4 da los gradientes de layers.0 que imprime el notebook."""
+    assert lesson4.first_layer_gradient(False, zeroed_layer=None) == pytest.approx(0.000202, abs=5e-7)
+    assert lesson4.first_layer_gradient(True, zeroed_layer=None) == pytest.approx(0.221698, abs=5e-7)
+
+
 @pytest.mark.parametrize("answer", ["b", "B", "b)", "(b)", " b. "])
-def test_por_que_atajos_correcto(answer):
-    assert lesson4.evaluate_why_shortcuts(answer).status == "correct"
+def test_gradiente_con_una_capa_a_cero_correcto(answer):
+    assert lesson4.evaluate_zeroed_layer(answer).status == "correct"
 
 
 @pytest.mark.parametrize("answer, fragment", [
-    ("a", "no multiplica"), ("c", "parámetros"), ("d", "normalización de capa"), ("e", "letra"), (2, "letra"),
+    ("a", "red con atajos"), ("c", "red sin atajos"), ("d", "le añade uno"), ("e", "letra"), (2, "letra"),
     ("", "letra"), ("  ", "letra"),
 ])
-def test_por_que_atajos_errores_tipicos(answer, fragment):
-    verdict = lesson4.evaluate_why_shortcuts(answer)
+def test_gradiente_con_una_capa_a_cero_errores_tipicos(answer, fragment):
+    verdict = lesson4.evaluate_zeroed_layer(answer)
     _wrong_with(verdict, fragment)
     assert "«b»" not in verdict.message and "opción b" not in verdict.message.lower()
 

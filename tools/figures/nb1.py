@@ -19,11 +19,11 @@ def _vector(ax, x, y, values, cell=0.22, kind="embedding"):
 
 
 def etapas_llm():
-    """Tres etapas para tener un LLM útil: el curso construye la arquitectura (etapa 1) y, en el notebook 10,
-    prueba en pequeño el entrenamiento y la evaluación de la etapa 2."""
+    """Tres etapas para tener un LLM útil: el curso construye la atención y la arquitectura (etapa 1) y, en el
+    notebook 10, prueba en pequeño el entrenamiento y la evaluación de la etapa 2."""
     fig, ax = new_figure(11.0, 5.4)
     stages = [
-        ("1. Construir el LLM", ["Preparar los datos\ny muestrearlos", "Mecanismo de atención",
+        ("1. Construir el LLM", ["Preparar los datos\ny tomar lotes", "Mecanismo de atención",
                                  "Arquitectura del LLM"]),
         ("2. Preentrenar", ["Bucle de entrenamiento", "Evaluar el modelo", "Cargar pesos\npreentrenados"]),
         ("3. Ajuste fino", ["Clasificador\nde textos", "Asistente que\nsigue instrucciones"]),
@@ -36,12 +36,13 @@ def etapas_llm():
         for k, step in enumerate(steps):
             y = 3.05 - k * 1.1
             box(ax, x + 0.25, y, col_w - 0.5, 0.8, step, kind="texto", fontsize=11)
-            if s == 0 and k == 2:
+            if s == 0 and k in (1, 2):  # la atención (notebook 5) y la arquitectura (notebooks 1-4 y 6-8)
                 outline(ax, x + 0.25, y, col_w - 0.5, 0.8)
-                ax.text(x + col_w / 2, 0.3, "este curso (notebooks 1-8)", ha="center", va="center",
-                        fontsize=11, color=COLORS["destacado"], fontweight="bold")
             if s == 1 and k in (0, 1):  # el notebook 10 entrena y evalúa un GPT pequeño
                 outline(ax, x + 0.25, y, col_w - 0.5, 0.8)
+        if s == 0:
+            ax.text(x + col_w / 2, 0.3, "este curso: notebooks 1-8", ha="center", va="center",
+                    fontsize=11, color=COLORS["destacado"], fontweight="bold")
         if s == 1:
             ax.text(x + col_w / 2, 0.3, "en pequeño: notebook 10", ha="center", va="center",
                     fontsize=11, color=COLORS["destacado"], fontweight="bold")
@@ -83,7 +84,7 @@ def arquitectura_gpt():
             fontweight="bold")
     ax.text(x + w + 0.35, by + bh - 0.25, "× 12", ha="right", va="center", fontsize=12,
             fontweight="bold", color=COLORS["destacado"])
-    note(by + bh - 0.25, "nb 5 (n_layers = 12)")
+    note(by + bh - 0.25, "nb 6 (TransformerBlock)")
     for attr, where in [("norm1", "nb 2"), ("att", "nb 5 (atención)"), ("norm2", "nb 2"), ("ff", "nb 3 (GELU)")]:
         for _, y, _, hh in boxes[attr]:
             note(y + hh / 2, where)
@@ -100,7 +101,7 @@ def arquitectura_gpt():
     note(y + 0.9 + h / 2, "nb 1 (out_head)")
     arrow(ax, (cx, y + 0.9 + h), (cx, y + 1.8))
     box(ax, x, y + 1.8, w, h, "logits  (batch, num_tokens, vocab_size)", kind="salida", fontsize=10.5)
-    note(y + 1.8 + h / 2, "nb 6: modelo completo\nnb 7: logits → texto")
+    note(y + 1.8 + h / 2, "nb 7: modelo completo\nnb 8: logits → texto")
     ax.set_ylim(0, y + 1.8 + h + 0.1)
     fig.set_size_inches(9.0, y + 1.8 + h + 0.1)  # 1 unidad = 1 pulgada, como en new_figure
     return fig

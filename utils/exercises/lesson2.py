@@ -26,12 +26,14 @@ BUGGY_FORWARD = (
     "norm_x = (x - mean) / torch.sqrt(var) + self.eps",
     "return self.scale * norm_x + self.shift",
 )
+
+
 def broadcast_shape(shape=BROADCAST_INPUT, emb_dim=EMB_DIM):
     """Mide la forma que da LayerNorm(emb_dim) con una entrada de la forma shape (en el dispositivo meta)."""
     with torch.device("meta"):
         try:
             return tuple(LayerNorm(emb_dim)(torch.zeros(shape)).shape)
-        except Exception:  # noqa: BLE001 - si la capa rechazara la entrada, la respuesta sería «error»
+        except (RuntimeError, ValueError):  # si la capa rechazara la entrada, la respuesta sería «error»
             return ERROR_ANSWER
 
 

@@ -1,15 +1,20 @@
 """Preguntas «¿Lo has entendido?» del notebook 4: qué imprime la derivada de una capa con atajo si cambia f,
-dónde se puede sumar el atajo y por qué ayuda al gradiente."""
+dónde se puede sumar el atajo y qué gradiente llega a la primera capa cuando otra se queda a cero."""
 
 import torch
 
 from utils.exercises.common import correct, reads_answer, to_count, to_float, unanswered, wrong
+from utils.layers import GELU
 
 X_VALUE = 2.0  # la pregunta 1: la celda de autograd del notebook, con x = 2 y f(x) = 0,01 · x³
 F_COEF = 0.01
 LAYER_SIZES = [3, 3, 4, 4, 4, 1]  # la red de la pregunta 2
-CHOICES = "abcd"  # opciones de la pregunta 3
-RIGHT_CHOICE = "b"
+# La red y la entrada del notebook; la pregunta 3 pone a cero los pesos y sesgos de layers.2.
+NOTEBOOK_SIZES = [3, 3, 3, 3, 3, 1]
+NOTEBOOK_INPUT = [[1.0, 0.0, -1.0]]
+ZEROED_LAYER = 2
+# Cada opción de la pregunta 3: (¿recibe gradiente layers.0 sin atajos?, ¿y con atajos?)
+CHOICES = {"a": (False, False), "b": (False, True), "c": (True, True), "d": (True, False)}
 
 
 def shortcut_derivative(x_value=X_VALUE, coef=F_COEF):
@@ -84,7 +89,7 @@ def evaluate_shortcut_count(answer):
     n_layers = len(LAYER_SIZES) - 1
     if answer == n_layers:
         return wrong("Todavía no: use_shortcut=True no basta; el forward comprueba otra cosa antes de sumar.")
-    if answer == shortcut_count([3, 3, 3, 3, 3, 1]):
+    if answer == shortcut_count(NOTEBOOK_SIZES):
         return wrong("Todavía no: ese es el número para la red del notebook, [3, 3, 3, 3, 3, 1]; aquí los "
                      "tamaños son otros.")
     if answer == 0:
@@ -93,8 +98,42 @@ def evaluate_shortcut_count(answer):
                  "layer_sizes) y mira en cuáles coinciden.")
 
 
-def evaluate_why_shortcuts(answer):
-    """Comprueba la opción elegida sobre por qué las conexiones de atajo ayudan al gradiente.
+def first_layer_gradient(use_shortcut, zeroed_layer=ZEROED_LAYER, seed=123):
+    """Mide la media de |gradiente| de los pesos de layers.0 en la red del notebook 4 con la capa zeroed_layer a
+    cero, con la misma semilla, entrada y pérdida que el notebook (sin tocar la semilla global).
+
+    Parámetros:
+        use_shortcut: si la red suma los atajos.
+        zeroed_layer: la capa cuyos pesos y sesgos se ponen a cero (None: ninguna, la red del notebook tal cual).
+
+    Devuelve:
+        un float; 0.0 si no llega ningún gradiente a la primera capa.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        layers = [torch.nn.Sequential(torch.nn.Linear(n_in, n_out), GELU())
+                  for n_in, n_out in zip(NOTEBOOK_SIZES[:-1], NOTEBOOK_SIZES[1:], strict=True)]
+    if zeroed_layer is not None:
+        with torch.no_grad():
+            layers[zeroed_layer][0].weight.zero_()
+            layers[zeroed_layer][0].bias.zero_()
+    x = torch.tensor(NOTEBOOK_INPUT)
+    for layer in layers:  # el forward de ExampleDeepNeuralNetwork
+        layer_output = layer(x)
+        x = x + layer_output if use_shortcut and x.shape == layer_output.shape else layer_output
+    torch.nn.MSELoss()(x, torch.zeros_like(x)).backward()
+    return float(layers[0][0].weight.grad.abs().mean())
+
+
+def zeroed_layer_choice():
+    """Devuelve la letra de la opción que describe lo que se mide con first_layer_gradient."""
+    measured = (first_layer_gradient(False) > 0, first_layer_gradient(True) > 0)
+    (letter,) = [letter for letter, outcome in CHOICES.items() if outcome == measured]
+    return letter
+
+
+def evaluate_zeroed_layer(answer):
+    """Comprueba qué gradiente recibe layers.0, con y sin atajos, si los pesos y sesgos de layers.2 valen 0.
 
     Parámetros:
         answer: la letra de la opción ("a", "b", "c" o "d"; también "B" o "b)").
@@ -107,13 +146,16 @@ def evaluate_why_shortcuts(answer):
     letter = str(answer).strip().strip("()[]. ").lower()[:1]
     if letter not in tuple(CHOICES):  # tuple: la cadena vacía no cuenta como opción
         return wrong("Responde con la letra de una de las opciones: \"a\", \"b\", \"c\" o \"d\".")
-    if letter == RIGHT_CHOICE:
-        return correct("¡Correcto! Cada capa aporta un factor 1 + f'(x) en lugar de f'(x), así que el producto "
-                       "a lo largo de muchas capas ya no se hunde hacia cero.")
+    if letter == zeroed_layer_choice():
+        return correct("¡Correcto! Sin atajos, layers.2 devuelve GELU(0) = 0 sea cual sea su entrada: la pérdida "
+                       "ya no depende de las capas anteriores y su gradiente es exactamente 0. Con atajos devuelve "
+                       "x + 0 = x, y el gradiente sigue pasando por el camino de la identidad. Puedes verlo: pon a "
+                       "cero esos pesos dentro de torch.no_grad() y vuelve a llamar a print_gradients.")
     hints = {
-        "a": "un atajo no multiplica el gradiente por un número grande; mira qué sumando aparece al derivar "
-             "x + f(x).",
-        "c": "un atajo no añade ni quita parámetros: sumar la entrada no necesita pesos.",
-        "d": "eso lo hace la normalización de capa (notebook 2), no el atajo.",
+        "a": "mira la red con atajos: si la subcapa de layers.2 da siempre 0, ¿qué devuelve la capa entera? "
+             "¿Sigue su salida dependiendo de su entrada?",
+        "c": "mira la red sin atajos: con los pesos y el sesgo a cero, layers.2 devuelve GELU(0) sea cual sea su "
+             "entrada. ¿Cambiaría la pérdida si cambiaras los pesos de layers.0?",
+        "d": "un atajo no le quita caminos al gradiente, le añade uno. Piensa qué devuelve layers.2 en cada red.",
     }
     return wrong(f"Todavía no: {hints[letter]}")
