@@ -3,7 +3,8 @@
     python curso.py            instala lo necesario y abre el curso en JupyterLab
     python curso.py pruebas    instala lo necesario y ejecuta todas las pruebas (pytest + nbval)
 
-Solo usa la biblioteca estándar, así que funciona con cualquier Python 3.11 o posterior.
+Solo usa la biblioteca estándar, así que funciona con cualquier Python 3.11 o posterior. Un error sale
+en una línea: con código 2 si la orden está mal escrita, con 1 si algo falló al ejecutarla.
 """
 
 import os
@@ -132,15 +133,22 @@ def run_tests(extra):
     sys.exit(result.returncode)
 
 
+def usage_error(message):
+    """Termina con un error de uso: una línea en stderr y el código 2, sin instalar nada."""
+    print(f"error: {message}; más ayuda: python curso.py --help", file=sys.stderr)
+    sys.exit(2)
+
+
 def main(args):
     """Comprueba la orden antes de instalar nada (instalar puede tardar minutos) y la ejecuta."""
     if args[:1] in (["-h"], ["--help"], ["ayuda"]):
         print(USAGE)
         return
     if args and args[0] != "pruebas" and not args[0].startswith("-"):
-        sys.exit(f"Orden desconocida {args[0]!r}.\n{USAGE}")
+        usage_error(f"Orden desconocida {args[0]!r}: las órdenes son python curso.py [opciones de JupyterLab] y "
+                    "python curso.py pruebas [opciones de pytest]")
     if "pruebas" in args[1:] and args[0] != "pruebas":
-        sys.exit(f"«pruebas» va la primera: python curso.py pruebas [opciones de pytest].\n{USAGE}")
+        usage_error("«pruebas» va la primera: python curso.py pruebas [opciones de pytest]")
     install()
     if args[:1] == ["pruebas"]:
         run_tests(args[1:])
@@ -149,4 +157,12 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except KeyboardInterrupt:
+        print("\nInterrumpido (Ctrl+C). Vuelve a ejecutar la misma orden cuando quieras: lo ya instalado no se "
+              "descarga otra vez.", file=sys.stderr)
+        sys.exit(130)
+    except OSError as err:  # p. ej. la carpeta del curso no admite escritura
+        sys.exit(f"error: no se pudo usar {err.filename or 'un fichero del curso'!r} ({err.strerror or err}); "
+                 "ejecuta curso.py desde una copia del curso en una carpeta tuya.")

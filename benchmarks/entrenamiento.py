@@ -13,27 +13,31 @@ de matrices float32 de 1024 × 1024 medida en la misma ejecución. Si la máquin
 medidas bajan: el cociente es lo que hay que mirar.
 """
 
-import argparse
 import statistics
+import sys
 import time
 
 import torch
 
-from utils.config import GPT_CONFIG_124M
+from utils.cli import CourseArgumentParser, positive_int, run_command
 from utils.data import CORPUS_PATH, CompactTokenizer, create_dataloaders, read_corpus
 from utils.flops import training_flops
 from utils.gpt import GPTModel
 from utils.roofline import matmul_flops
 from utils.tokenizer import install_gpt2_bpe_files
+from utils.train import check_corpus_fits, lesson_config
 from utils.training import calc_loss_batch
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--threads", type=int, default=None, help="hilos de PyTorch (por defecto, los de la máquina)")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--context-length", type=int, default=64)
+    p = CourseArgumentParser("python -m benchmarks.entrenamiento", __doc__.split("\n\n")[0])
+    p.add_argument("--steps", type=positive_int, default=20, help="pasos medidos")
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="hilos de PyTorch (por defecto, los de la máquina)")
+    p.add_argument("--batch-size", type=positive_int, default=16, help="ventanas por lote")
+    p.add_argument("--context-length", type=positive_int, default=lesson_config(None)["context_length"],
+                   help="tokens por ventana")
+    p.set_defaults(corpus=str(CORPUS_PATH), stride=None)  # lo que mira check_corpus_fits
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -42,9 +46,10 @@ def main(argv=None):
 
     text = read_corpus(CORPUS_PATH)
     tokenizer = CompactTokenizer.from_text(tiktoken.get_encoding("gpt2"), text)
-    train_loader, _ = create_dataloaders(tokenizer.encode(text), args.context_length, args.batch_size)
-    cfg = {**GPT_CONFIG_124M, "vocab_size": tokenizer.n_vocab, "context_length": args.context_length,
-           "emb_dim": 128, "n_heads": 4, "n_layers": 4, "drop_rate": 0.1}
+    token_ids = tokenizer.encode(text)
+    check_corpus_fits(len(token_ids), args, world_size=1)
+    train_loader, _ = create_dataloaders(token_ids, args.context_length, args.batch_size)
+    cfg = lesson_config(tokenizer.n_vocab, context_length=args.context_length)
     torch.manual_seed(123)
     model = GPTModel(cfg).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)
@@ -78,4 +83,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_command(main))

@@ -12,6 +12,7 @@ import torch
 
 from tools.colab import notebook_paths
 from utils.config import GPT_CONFIG_124M
+from utils.exercises.common import CHECK_CFG
 from utils.tokenizer import install_gpt2_bpe_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,16 +82,9 @@ def missing_tool():
 
 @pytest.fixture
 def tiny_cfg():
-    """Configuración diminuta para pruebas rápidas (sin dropout, para que sean deterministas)."""
-    return {
-        "vocab_size": 100,
-        "context_length": 16,
-        "emb_dim": 32,
-        "n_heads": 4,
-        "n_layers": 2,
-        "drop_rate": 0.0,
-        "qkv_bias": False,
-    }
+    """Configuración diminuta para pruebas rápidas (sin dropout, para que sean deterministas): la misma
+    CHECK_CFG con la que las comprobaciones de las lecciones prueban los modelos, copiada para cada prueba."""
+    return dict(CHECK_CFG)
 
 
 @pytest.fixture(scope="session")

@@ -100,12 +100,14 @@ def test_ayuda_lista_las_opciones(capsys):
 
 
 @pytest.mark.parametrize("args", [["notebooks/"], ["--no-browser", "pruebas"]])
-def test_argumentos_sueltos_se_rechazan_sin_instalar(args, sin_instalar):
+def test_argumentos_sueltos_se_rechazan_sin_instalar(args, sin_instalar, capsys):
     """Un argumento suelto (una carpeta, «pruebas» fuera de sitio) se rechaza antes de instalar nada: una
     carpeta pasaría a ser la raíz de JupyterLab y las figuras dejarían de verse."""
     with pytest.raises(SystemExit) as info:
         curso.main(args)
-    assert "python curso.py pruebas" in str(info.value)
+    assert info.value.code == 2  # un error de uso
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "python curso.py pruebas" in err
     assert sin_instalar == []
 
 
@@ -154,6 +156,25 @@ def _figuras_enlazadas():
     return figuras
 
 
+def _espera_al_servidor(server, base, token, log_path, inicio):
+    """Espera a que JupyterLab responda; devuelve False si no pudo abrir el puerto (ocupado por otro)."""
+    while True:
+        if server.poll() is not None:
+            log = log_path.read_text(errors="replace")
+            if "already in use" in log:
+                return False
+            pytest.fail(f"python curso.py terminó:\n{log[-3000:]}")
+        try:
+            if _get(f"{base}/api/status?token={token}")[0] == 200:
+                return True
+        except OSError:
+            pass
+        if time.monotonic() - inicio > ARRANQUE_S:
+            server.kill()
+            pytest.fail(f"JupyterLab no respondió en {ARRANQUE_S} s:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.25)
+
+
 @pytest.fixture(scope="module")
 def curso_abierto(tmp_path_factory):
     """python curso.py --no-browser ..., como lo ejecuta el alumno (más un puerto libre y un token)."""
@@ -169,27 +190,24 @@ def curso_abierto(tmp_path_factory):
         "JUPYTERLAB_SETTINGS_DIR": str(tmp / "ajustes"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "espacios"),
     })
-    port, token = _puerto_libre(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     log_path = tmp / "curso.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, str(ROOT / "curso.py"), "--no-browser", "--ServerApp.ip=127.0.0.1",
-             "--port", str(port), "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
-            cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    inicio = time.monotonic()
+    # Un puerto libre ahora puede dejar de estarlo antes de que JupyterLab lo abra (otra prueba, otro curso
+    # abierto en la máquina): si pasa, se prueba con otro.
+    for _ in range(5):
+        port = _puerto_libre()
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen(
+                [sys.executable, str(ROOT / "curso.py"), "--no-browser", "--ServerApp.ip=127.0.0.1",
+                 "--port", str(port), "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
+                cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        inicio = time.monotonic()
+        if _espera_al_servidor(server, base, token, log_path, inicio):
+            break
+    else:
+        pytest.fail("5 puertos seguidos estaban ocupados al arrancar JupyterLab")
     try:
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"python curso.py terminó:\n{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                if _get(f"{base}/api/status?token={token}")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() - inicio > ARRANQUE_S:
-                pytest.fail(f"JupyterLab no respondió en {ARRANQUE_S} s:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.25)
         yield {"base": base, "token": token, "pid": server.pid, "segundos": time.monotonic() - inicio,
                "log": log_path}
     finally:
@@ -243,9 +261,14 @@ def test_curso_da_a_jupyterlab_la_caché_del_tokenizador_ya_preparada(curso_abie
 
 
 def test_curso_responde_pronto(curso_abierto):
-    """python curso.py (ya instalado) responde en menos de 30 s incluso en 2 núcleos compartidos: el README
-    promete «unos segundos»."""
-    assert curso_abierto["segundos"] < 30, f"tardó {curso_abierto['segundos']:.1f} s"
+    """python curso.py (ya instalado) responde en menos de 30 s en 2 núcleos: el README promete «unos segundos».
+
+    Si la máquina está ocupada con otros trabajos (la carga media pasa del número de núcleos), el límite crece
+    en proporción: lo que se comprueba es que curso.py no hace nada lento, no la compañía que tiene."""
+    carga = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    limite = 30 * max(1.0, carga / (os.cpu_count() or 1))
+    assert curso_abierto["segundos"] < limite, (f"tardó {curso_abierto['segundos']:.1f} s (límite {limite:.0f} s "
+                                                f"con carga {carga:.1f})")
 
 
 def test_pytest_dice_por_qué_se_salta_cada_prueba(tmp_path):

@@ -9,6 +9,7 @@ from utils.data import (
     CORPUS_PATH,
     CompactTokenizer,
     GPTDataset,
+    byte_token_ids,
     create_dataloaders,
     extract_course_text,
     markdown_prose,
@@ -81,9 +82,50 @@ def test_tokenizador_compacto_ida_y_vuelta(tokenizer):
     ids = tok.encode(text)
     assert tok.decode(ids) == text
     assert len(ids) == len(tokenizer.encode(text))
-    assert max(ids) < tok.n_vocab == len(set(tokenizer.encode(text))) + 1  # + <|endoftext|>
+    # los tokens del texto, los 256 de un byte y <|endoftext|>
+    assert max(ids) < tok.n_vocab == len(set(tokenizer.encode(text)) | set(byte_token_ids(tokenizer))) + 1
     assert tok.decode([tok.eot_id]) == "<|endoftext|>"
-    assert tok.encode("zzqx") == [tok.eot_id] * len(tokenizer.encode("zzqx"))  # tokens nunca vistos
+
+
+def test_palabras_que_el_corpus_no_vio_no_se_pierden(tokenizer):
+    """Un token que el corpus nunca vio se escribe con sus bytes: el texto vuelve entero, no como <|endoftext|>."""
+    tok = CompactTokenizer.from_text(tokenizer, "el gato come pescado")
+    for text in ("zzqx", "el ñandú come 🙂", "Straße<|endoftext|>"):
+        ids = tok.encode(text)
+        assert tok.decode(ids) == text
+        assert all(0 <= i < tok.n_vocab for i in ids)
+    assert tok.eot_id not in tok.encode("zzqx")
+
+
+def test_vocabulario_sin_bytes_avisa_de_lo_que_no_sabe_escribir(tokenizer):
+    """Un tokenizador creado con ids sueltos (sin los de un byte) no cambia en silencio una palabra nueva: lo dice."""
+    tok = CompactTokenizer(tokenizer, tokenizer.encode("el gato"))
+    assert tok.decode(tok.encode("el gato")) == "el gato"
+    with pytest.raises(ValueError, match=r"contiene 'zz'.*no está en el vocabulario compacto.*from_text"):
+        tok.encode("zzqx")
+
+
+def test_decodificar_ids_fuera_del_vocabulario(tokenizer):
+    """Un id compacto mayor que el vocabulario o negativo es un error que da el rango, no otro token."""
+    tok = CompactTokenizer.from_text(tokenizer, "hola")
+    with pytest.raises(ValueError, match=rf"id de token {tok.n_vocab} no está en el vocabulario.*de 0 a "
+                                         rf"{tok.n_vocab - 1}"):
+        tok.decode([1, tok.n_vocab])
+    with pytest.raises(ValueError, match="id de token -1 es negativo"):
+        tok.decode([-1])
+    with pytest.raises(TypeError, match="deben ser enteros"):
+        tok.decode([1.0])
+    assert tok.decode(torch.tensor(tok.encode("hola"))) == "hola"  # también un tensor 1-D
+
+
+def test_lotes_a_partir_de_texto_sin_codificar():
+    """create_dataloaders con el texto en vez de los ids dice que hay que codificarlo antes."""
+    with pytest.raises(TypeError, match=r"no un texto; codifica antes el texto: token_ids = tokenizer.encode"):
+        create_dataloaders("Había una vez", context_length=4, batch_size=2)
+    with pytest.raises(TypeError, match="deben ser enteros"):
+        create_dataloaders([0.5] * 100, context_length=4, batch_size=2)
+    with pytest.raises(ValueError, match=r"secuencia 1-D.*flatten"):
+        GPTDataset(torch.zeros(2, 50, dtype=torch.long), context_length=4, stride=4)
 
 
 def test_corpus_del_curso_existe_y_esta_limpio():

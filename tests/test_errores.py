@@ -136,7 +136,66 @@ LEARNER_MISTAKES = [
     Mistake("Convertir en texto un lote de varias secuencias", "token_ids_to_text(out, tokenizer)",
             lambda: token_ids_to_text(torch.tensor([[1, 2], [3, 4]]), _tokenizer()), ValueError,
             r"lote de 2 secuencias"),
+    # --- entrenar y explorar (notebook 10): vocabulario compacto, lotes, exploradores, puntos de control ---
+    Mistake("Convertir en texto un id mayor que el vocabulario compacto", "compact.decode([compact.n_vocab])",
+            lambda: _compact().decode([_compact().n_vocab]), ValueError, r"no está en el vocabulario: los ids válidos"),
+    Mistake("Convertir en texto un id negativo con el vocabulario compacto", "compact.decode([-1])",
+            lambda: _compact().decode([-1]), ValueError, r"id de token -1 es negativo"),
+    Mistake("Crear los lotes con el texto sin codificar", "create_dataloaders(text, 64, 16)",
+            lambda: _create_dataloaders("Había una vez", 64, 16), TypeError, r"codifica antes el texto"),
+    Mistake("Explorar una capa que el modelo no tiene", 'plot_attention(model, compact, "Hola", layer=2)',
+            lambda: _plot_attention(layer=2), ValueError, r"La capa 2 no existe: el modelo tiene n_layers=2"),
+    Mistake("Explorar una cabeza negativa", 'plot_attention(model, compact, "Hola", head=-1)',
+            lambda: _plot_attention(head=-1), ValueError, r"La cabeza -1 no existe.*de 0 a 3"),
+    Mistake("Explorar con el texto de partida vacío", 'plot_sampling(model, compact, "")',
+            lambda: _plot_sampling(""), ValueError, r"El texto de partida está vacío"),
+    Mistake("Cargar un punto de control con el JSON dañado", 'load_checkpoint("gpt", model)',
+            lambda: _load_damaged_checkpoint(), ValueError, r"está dañado: no es un JSON válido"),
 ]
+
+
+def _compact():
+    from utils.data import CompactTokenizer
+
+    return CompactTokenizer.from_text(_tokenizer(), "Hola, mundo")
+
+
+def _create_dataloaders(*args):
+    from utils.data import create_dataloaders
+
+    return create_dataloaders(*args)
+
+
+def _compact_model():
+    torch.manual_seed(0)
+    return GPTModel({**TINY, "vocab_size": _compact().n_vocab}).eval()
+
+
+def _plot_attention(layer=0, head=0):
+    from utils.widgets import plot_attention
+
+    return plot_attention(_compact_model(), _compact(), "Hola", layer=layer, head=head)
+
+
+def _plot_sampling(prompt):
+    from utils.widgets import plot_sampling
+
+    return plot_sampling(_compact_model(), _compact(), prompt)
+
+
+def _load_damaged_checkpoint():
+    """Guarda un punto de control en una carpeta temporal, le corta el JSON y lo carga (con una ruta relativa,
+    para que el mensaje de la tabla sea siempre el mismo)."""
+    import contextlib
+    import tempfile
+
+    from utils.training import load_checkpoint, save_checkpoint
+
+    model = _model()
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        save_checkpoint("gpt", model, torch.optim.AdamW(model.parameters()), 0)
+        Path("gpt.json").write_text('{"config": {', encoding="utf-8")
+        return load_checkpoint("gpt", model)
 
 
 def _message(mistake):

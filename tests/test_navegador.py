@@ -74,11 +74,20 @@ def _puerto_libre():
 
 
 def _copia_del_repositorio(destino):
-    """Copia lo que usan los notebooks y curso.py; .venv es un enlace al entorno que ejecuta las pruebas."""
+    """Copia lo que usan los notebooks y curso.py; .venv es un enlace al entorno que ejecuta las pruebas.
+
+    No copia lo que otros procesos pueden estar escribiendo a la vez (puntos de control de un entrenamiento,
+    ficheros temporales de un guardado atómico, cachés); un fichero que desaparece mientras se copia (el
+    temporal de un guardado que acaba de renombrarse) no es un error.
+    """
     ignorar = shutil.ignore_patterns(".git", ".venv", "venv", ".cache", "capturas", "colab", "__pycache__",
                                      ".ipynb_checkpoints", ".pytest_cache", ".ruff_cache", "*.egg-info",
-                                     "resultados", "gpt2-124M")
-    shutil.copytree(ROOT, destino, ignore=ignorar, symlinks=True)
+                                     "resultados", "gpt2-124M", "checkpoints", "*.tmp", "*.lock")
+    try:
+        shutil.copytree(ROOT, destino, ignore=ignorar, symlinks=True)
+    except shutil.Error as err:
+        if any(Path(origen).exists() for origen, _, _ in err.args[0]):
+            raise
     (destino / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     return destino
 
@@ -103,6 +112,29 @@ def _entorno_listo(missing_tool):
                      "un .venv al día de curso.py: ejecútala con python curso.py pruebas.")
 
 
+PUERTO_INTENTOS = 5
+
+
+def _espera_al_servidor(server, base, token, log_path):
+    """Espera a que JupyterLab responda; devuelve False si no pudo abrir el puerto (ocupado por otro)."""
+    limite = time.monotonic() + ARRANQUE_S
+    while True:
+        if server.poll() is not None:
+            log = log_path.read_text(errors="replace")
+            if "already in use" in log:
+                return False
+            pytest.fail(f"python curso.py terminó al arrancar:\n{log[-3000:]}")
+        try:
+            if _get(f"{base}/api/status?token={token}")[0] == 200:
+                return True
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > limite:
+            server.kill()
+            pytest.fail(f"JupyterLab no respondió en {ARRANQUE_S} s:\n{log_path.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, missing_tool):
     """Ejecuta python curso.py en una copia del repositorio, como el alumno; lo para al final."""
@@ -123,28 +155,23 @@ def lab(tmp_path_factory, missing_tool):
         "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
         "JUPYTER_CONFIG_DIR": str(tmp / "config"),
     })
-    port, token = _puerto_libre(), secrets.token_hex(16)
-    command = [sys.executable, str(copia / "curso.py"), "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp, para leer el modelo del notebook
+    token = secrets.token_hex(16)
     log_path = tmp / "curso.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Un puerto libre ahora puede dejar de estarlo antes de que JupyterLab lo abra (otra prueba, otro curso
+    # abierto en la máquina): si pasa, se prueba con otro.
+    for _ in range(PUERTO_INTENTOS):
+        port = _puerto_libre()
+        command = [sys.executable, str(copia / "curso.py"), "--no-browser", "--ServerApp.ip=127.0.0.1",
+                   f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+                   "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp, para leer el modelo del notebook
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen(command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if _espera_al_servidor(server, f"http://127.0.0.1:{port}", token, log_path):
+            break
+    else:
+        pytest.fail(f"{PUERTO_INTENTOS} puertos seguidos estaban ocupados al arrancar JupyterLab")
     base = f"http://127.0.0.1:{port}"
     try:
-        limite = time.monotonic() + ARRANQUE_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"python curso.py terminó al arrancar:\n{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                if _get(f"{base}/api/status?token={token}")[0] == 200:
-                    break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > limite:
-                pytest.fail(f"JupyterLab no respondió en {ARRANQUE_S} s:\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
         yield {"base": base, "token": token, "root": copia, "log": log_path}
     finally:
         server.terminate()  # Jupyter Server apaga sus kernels al recibir SIGTERM

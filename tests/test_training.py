@@ -8,16 +8,18 @@ import torch
 import torch.nn.functional as F
 
 import utils.training as training
+from utils.checks import check_training_args
 from utils.data import create_dataloaders
 from utils.gpt import GPTModel
 from utils.training import (
     calc_loss_batch,
     calc_loss_loader,
-    check_training_args,
     learning_rate,
     load_checkpoint,
     save_checkpoint,
     train_model,
+    train_model_simple,
+    training_batches,
 )
 
 
@@ -147,18 +149,77 @@ def test_pareja_de_ficheros_que_no_casa(tiny_cfg, tmp_path):
         load_checkpoint(tmp_path / "a", model)
 
 
-def test_errores_de_argumentos(tiny_cfg):
-    """batch_size o lr no positivos y ventanas más largas que el contexto del modelo fallan en español."""
+def test_punto_de_control_con_el_json_dañado(tiny_cfg, tmp_path):
+    """Un JSON cortado o ajeno se explica en español (no un JSONDecodeError ni un KeyError)."""
     model, optimizer = _setup(tiny_cfg)
-    with pytest.raises(ValueError, match="batch_size debe ser un entero positivo, y vale 0"):
-        check_training_args(model, 16, 0, 1e-3)
+    save_checkpoint(tmp_path / "ck", model, optimizer, 0)
+    meta = tmp_path / "ck.json"
+    good = meta.read_text(encoding="utf-8")
+    meta.write_text(good[: len(good) // 2], encoding="utf-8")
+    with pytest.raises(ValueError, match=r"ck.json' está dañado: no es un JSON válido \(línea"):
+        load_checkpoint(tmp_path / "ck", model)
+    meta.write_text('{"step": 3}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"no es el JSON de un punto de control.*'config'"):
+        load_checkpoint(tmp_path / "ck", model)
+
+
+def test_punto_de_control_guarda_tensores_de_cpu(tiny_cfg, tmp_path):
+    """Los tensores se guardan en la CPU y se cargan allí: el fichero sirve en cualquier dispositivo."""
+    from safetensors.torch import load_file
+
+    model, optimizer = _setup(tiny_cfg)
+    save_checkpoint(tmp_path / "ck", model, optimizer, 0)
+    assert {t.device.type for t in load_file(tmp_path / "ck.safetensors").values()} == {"cpu"}
+    assert "cuda_rng" not in load_file(tmp_path / "ck.safetensors")  # solo si el modelo está en una GPU
+
+
+def test_errores_de_argumentos(tiny_cfg):
+    """Pasos, lotes de evaluación o tasa no válidos y ventanas más largas que el contexto fallan en español."""
+    model, optimizer = _setup(tiny_cfg)
+    train_loader, _ = _loaders(tiny_cfg)
+    with pytest.raises(ValueError, match="total_steps debe ser un entero positivo, y vale 0"):
+        check_training_args(model, train_loader, 0, 10, None, 1e-3)
+    with pytest.raises(ValueError, match="eval_freq debe ser un entero positivo, y vale 2.5"):
+        check_training_args(model, train_loader, 10, 2.5, None, 1e-3)
+    with pytest.raises(ValueError, match="eval_iters debe ser un entero positivo, y vale 0"):
+        check_training_args(model, train_loader, 10, 10, 0, 1e-3)
     for lr in (0, -1e-3, float("nan")):
-        with pytest.raises(ValueError, match="tasa de aprendizaje lr debe ser un número positivo"):
-            check_training_args(model, 16, 4, lr)
+        with pytest.raises(ValueError, match="tasa de aprendizaje max_lr debe ser un número positivo"):
+            check_training_args(model, train_loader, 10, 10, None, lr)
     ids = torch.arange(2000) % 100
     train_loader, val_loader = create_dataloaders(ids, context_length=32, batch_size=4)
     with pytest.raises(ValueError, match="context_length=32 tokens y el modelo admite como máximo 16"):
         train_model(model, train_loader, val_loader, optimizer, total_steps=1, max_lr=1e-3, progress=False)
+
+
+def test_bucle_de_la_leccion_igual_que_train_model(tiny_cfg, capsys):
+    """train_model_simple, el bucle que escribe la lección, y train_model dan los mismos pesos y pérdidas."""
+    cfg = {**tiny_cfg, "drop_rate": 0.1}
+    kwargs = dict(total_steps=23, eval_freq=10, eval_iters=3, max_lr=2e-3, warmup_steps=4, min_lr=1e-4)
+    simple, opt_simple = _setup(cfg)
+    train_loader, val_loader = _loaders(cfg, n=800)
+    assert 23 % len(train_loader)  # el último paso cae a mitad de época
+    history_simple = train_model_simple(simple, train_loader, val_loader, opt_simple, torch.device("cpu"), **kwargs)
+    assert "paso  10: pérdida de entrenamiento" in capsys.readouterr().out
+    full, opt_full = _setup(cfg)
+    history_full = train_model(full, *_loaders(cfg, n=800), opt_full, progress=False, **kwargs)
+    assert history_simple == history_full
+    assert history_full["steps"] == [10, 20, 23]
+    for (name, a), b in zip(simple.state_dict().items(), full.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+def test_cada_paso_recibe_siempre_el_mismo_lote(tiny_cfg):
+    """Empezar en el paso s da el mismo lote que llegar a s desde 0, y cada época baraja de otra forma."""
+    train_loader, _ = _loaders(tiny_cfg, n=800)
+    n = len(train_loader)
+    from_zero = {step: x for step, (x, _) in training_batches(train_loader, 0, 2 * n + 3)}
+    assert sorted(from_zero) == list(range(2 * n + 3))
+    resumed = {step: x for step, (x, _) in training_batches(train_loader, n + 2, 2 * n + 3)}
+    assert sorted(resumed) == list(range(n + 2, 2 * n + 3))
+    for step, x in resumed.items():
+        assert torch.equal(x, from_zero[step])
+    assert not torch.equal(from_zero[0], from_zero[n])  # la época 1 empieza con otro lote
 
 
 def test_pesos_de_atencion_reproducen_la_capa(tiny_cfg):

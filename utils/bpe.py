@@ -372,10 +372,11 @@ def check_vocab(vocab, special_tokens, pattern):
     """Comprueba que el vocabulario, los tokens especiales y la expresión regular forman un tokenizador."""
     if sorted(vocab) != list(range(len(vocab))):
         raise ValueError("Los ids del vocabulario deben ser 0, 1, 2... sin huecos.")
-    if len(set(vocab.values())) != len(vocab):
+    tokens = set(vocab.values())
+    if len(tokens) != len(vocab):
         repeated = [t for t, n in Counter(vocab.values()).items() if n > 1][:3]
         raise ValueError(f"El vocabulario tiene tokens repetidos, p. ej. {repeated}; cada token debe salir una vez.")
-    missing = [b for b in range(256) if bytes([b]) not in set(vocab.values())]
+    missing = [b for b in range(256) if bytes([b]) not in tokens]
     if missing:
         raise ValueError(f"Al vocabulario le faltan {len(missing)} de los 256 bytes (p. ej. el byte {missing[0]}); "
                          "sin ellos no se puede codificar cualquier texto.")

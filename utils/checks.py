@@ -418,17 +418,20 @@ def check_positive_int(name, value):
 
 
 # --- training.py ---
-def check_training_args(model, train_loader, total_steps, eval_freq, max_lr):
+def check_training_args(model, train_loader, total_steps, eval_freq, eval_iters, max_lr):
     """Comprueba los argumentos de train_model y lanza ValueError en español si alguno no sirve.
 
     Parámetros:
         model: el modelo, o el modelo envuelto en DistributedDataParallel (se mira su cfg).
         train_loader: el DataLoader de entrenamiento; sus ventanas no pueden ser más largas que el contexto.
         total_steps, eval_freq: enteros positivos.
+        eval_iters: entero positivo o None (todos los lotes).
         max_lr: tasa de aprendizaje máxima, un número positivo.
     """
     check_positive_int("total_steps", total_steps)
     check_positive_int("eval_freq", eval_freq)
+    if eval_iters is not None:
+        check_positive_int("eval_iters", eval_iters)
     if isinstance(max_lr, bool) or not isinstance(max_lr, Real) or not math.isfinite(max_lr) or max_lr <= 0:
         raise ValueError(f"La tasa de aprendizaje max_lr debe ser un número positivo, y vale {max_lr!r}; p. ej. 1e-3.")
     context_length = len(train_loader.dataset[0][0])  # tokens de cada ventana de entrada
@@ -528,7 +531,7 @@ def check_writable_path(path, option="--out", suffixes=(".safetensors", ".json")
     from pathlib import Path
 
     path = Path(path)
-    if path.name in ("", ".", "..") or (path.is_dir() and "" in suffixes):
+    if path.name in ("", ".", "..") or path.is_dir():  # los ficheros irían junto a la carpeta, no dentro
         example = path / ("gpt" if ".json" in suffixes else "corpus.txt")
         raise ValueError(f"{option} {str(path)!r} es una carpeta; añade el nombre del fichero, p. ej. "
                          f"{option} {example}.")

@@ -9,6 +9,7 @@ Así, editar una lección no cambia en silencio lo que aprende el modelo.
 """
 
 import json
+import os
 import re
 from numbers import Real
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
-from utils.checks import check_positive_int
+from utils.checks import check_compact_ids, check_positive_int, check_token_sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_PATH = ROOT / "data" / "corpus_curso.txt"
@@ -93,12 +94,13 @@ class CompactTokenizer:
     """Tokenizador BPE de GPT-2 con un vocabulario reducido a los tokens que aparecen en un corpus.
 
     Corta el texto exactamente como GPT-2 y luego renumera los ids: el id compacto i corresponde al id
-    gpt2_ids[i] de GPT-2. El id 0 es siempre <|endoftext|>, que también sustituye a los tokens que el
-    corpus nunca vio (el modelo no tiene fila de embedding para ellos).
+    gpt2_ids[i] de GPT-2. El id 0 es siempre <|endoftext|>. Un token que el corpus nunca vio se escribe
+    con los tokens de sus bytes: from_text añade al vocabulario los 256 tokens de un byte de GPT-2, así
+    que cualquier texto se codifica sin perder nada (decode(encode(texto)) == texto).
 
     Parámetros:
         gpt2_tokenizer: tiktoken.get_encoding("gpt2").
-        gpt2_ids: ids de GPT-2 que forman el vocabulario (p. ej. los del corpus).
+        gpt2_ids: ids de GPT-2 que forman el vocabulario (p. ej. los del corpus y los de un byte).
     """
 
     def __init__(self, gpt2_tokenizer, gpt2_ids):
@@ -110,17 +112,46 @@ class CompactTokenizer:
 
     @classmethod
     def from_text(cls, gpt2_tokenizer, text):
-        """Crea el tokenizador con los tokens de GPT-2 que aparecen en text."""
-        return cls(gpt2_tokenizer, gpt2_tokenizer.encode(text, allowed_special={"<|endoftext|>"}))
+        """Crea el tokenizador con los tokens de GPT-2 que aparecen en text y los 256 de un byte."""
+        ids = gpt2_tokenizer.encode(text, allowed_special={"<|endoftext|>"})
+        return cls(gpt2_tokenizer, [*ids, *byte_token_ids(gpt2_tokenizer)])
 
     def encode(self, text, allowed_special=frozenset({"<|endoftext|>"})):
-        """Convierte texto en ids compactos (una lista de enteros en [0, n_vocab))."""
-        ids = self.gpt2.encode(text, allowed_special=allowed_special)
-        return [self.to_compact.get(i, self.eot_id) for i in ids]
+        """Convierte texto en ids compactos (una lista de enteros en [0, n_vocab)).
+
+        Un token de GPT-2 que no está en el vocabulario compacto se sustituye por los tokens de sus bytes.
+        """
+        ids = []
+        for gpt2_id in self.gpt2.encode(text, allowed_special=allowed_special):
+            if gpt2_id in self.to_compact:
+                ids.append(self.to_compact[gpt2_id])
+            else:
+                ids.extend(self._bytes_to_compact(gpt2_id))
+        return ids
 
     def decode(self, ids):
-        """Convierte ids compactos en texto."""
+        """Convierte ids compactos (una lista o un tensor 1-D) en texto."""
+        ids = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        check_compact_ids(ids, self.n_vocab)
         return self.gpt2.decode([self.gpt2_ids[i] for i in ids])
+
+    def _bytes_to_compact(self, gpt2_id):
+        """Devuelve los ids compactos de los tokens de un byte que escriben el token gpt2_id."""
+        data = self.gpt2.decode_single_token_bytes(gpt2_id)
+        byte_ids = [self.to_compact.get(self.gpt2.encode_single_token(bytes([b]))) for b in data]
+        if None in byte_ids:
+            piece = data.decode("utf-8", errors="replace")
+            raise ValueError(
+                f"El texto contiene {piece!r}, que no está en el vocabulario compacto, y este vocabulario no "
+                "tiene los tokens de un byte con los que escribirlo; crea el tokenizador con "
+                "CompactTokenizer.from_text(tokenizer, corpus), que los incluye."
+            )
+        return byte_ids
+
+
+def byte_token_ids(gpt2_tokenizer):
+    """Devuelve los ids de GPT-2 de los 256 tokens de un solo byte, con los que se escribe cualquier texto."""
+    return [gpt2_tokenizer.encode_single_token(bytes([b])) for b in range(256)]
 
 
 class GPTDataset(Dataset):
@@ -136,6 +167,7 @@ class GPTDataset(Dataset):
     """
 
     def __init__(self, token_ids, context_length, stride):
+        check_token_sequence(token_ids)
         check_positive_int("context_length", context_length)
         check_positive_int("stride", stride)
         self.token_ids = torch.as_tensor(token_ids, dtype=torch.long)
@@ -195,6 +227,7 @@ def create_dataloaders(token_ids, context_length, batch_size, stride=None, val_f
     Devuelve:
         (train_loader, val_loader).
     """
+    check_token_sequence(token_ids)
     check_positive_int("batch_size", batch_size)
     stride = context_length if stride is None else stride
     train_ids, val_ids = split_token_ids(token_ids, val_fraction)
@@ -222,14 +255,44 @@ def create_dataloaders(token_ids, context_length, batch_size, stride=None, val_f
 
 
 def write_course_corpus(path=CORPUS_PATH, root=ROOT):
-    """Extrae la prosa del curso y la guarda en path (UTF-8). Devuelve el número de caracteres."""
+    """Extrae la prosa del curso y la guarda en path (UTF-8). Devuelve el número de caracteres.
+
+    Escribe primero un fichero temporal y luego lo renombra: quien lee el corpus a la vez (un
+    entrenamiento) ve el viejo o el nuevo, nunca uno a medias.
+    """
     text = extract_course_text(root)
+    if not text:
+        raise FileNotFoundError(f"No hay ningún notebook del curso en {str(Path(root) / 'notebooks')!r}; "
+                                "ejecuta la orden desde la carpeta del curso.")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return len(text)
 
 
+def main(argv=None):
+    """python -m utils.data: extrae el corpus del curso y lo guarda (--out)."""
+    from utils.checks import check_writable_path
+    from utils.cli import CourseArgumentParser
+
+    p = CourseArgumentParser("python -m utils.data", __doc__.split("\n\n")[0])
+    p.add_argument("--out", default=None,
+                   help=f"fichero donde se guarda el corpus (por defecto, {CORPUS_PATH.relative_to(ROOT)})")
+    args = p.parse_args(argv)
+    out = CORPUS_PATH if args.out is None else Path(args.out)
+    check_writable_path(out, option="--out", suffixes=("",))
+    n = write_course_corpus(out)
+    print(f"{args.out or CORPUS_PATH.relative_to(ROOT)}: {n} caracteres")
+
+
 if __name__ == "__main__":
-    n = write_course_corpus()
-    print(f"{CORPUS_PATH.relative_to(ROOT)}: {n} caracteres")
+    import sys
+
+    from utils.cli import run_command
+
+    sys.exit(run_command(main))

@@ -1,5 +1,5 @@
 # utils/training.py
-"""Entrenar GPTModel: pérdida de entropía cruzada, AdamW con calentamiento y decaimiento coseno, puntos de control."""
+"""Entrenar GPTModel: pérdida, tasa de aprendizaje, bucle de entrenamiento, curva de pérdidas y puntos de control."""
 
 import hashlib
 import json
@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from utils.checks import check_positive_int, check_training_args
+from utils.checks import check_training_args
 
 
 def calc_loss_batch(input_batch, target_batch, model):
@@ -33,18 +33,19 @@ def calc_loss_batch(input_batch, target_batch, model):
 
 
 def calc_loss_loader(data_loader, model, num_batches=None):
-    """Devuelve la pérdida media de los primeros num_batches lotes de data_loader (todos si es None)."""
+    """Devuelve la pérdida media de los primeros num_batches lotes de data_loader (todos si es None).
+
+    Calcula sin gradientes y lleva cada lote al dispositivo del modelo.
+    """
     device = next(model.parameters()).device
-    total, count = 0.0, 0
+    num_batches = len(data_loader) if num_batches is None else min(num_batches, len(data_loader))
+    total = 0.0
     with torch.no_grad():
         for i, (input_batch, target_batch) in enumerate(data_loader):
-            if num_batches is not None and i >= num_batches:
+            if i == num_batches:
                 break
             total += calc_loss_batch(input_batch.to(device), target_batch.to(device), model).item()
-            count += 1
-    if count == 0:
-        raise ValueError("El DataLoader no tiene ningún lote; usa un corpus más largo o un batch_size menor.")
-    return total / count
+    return total / num_batches
 
 
 def learning_rate(step, max_lr, total_steps, warmup_steps, min_lr=0.0):
@@ -63,29 +64,116 @@ def learning_rate(step, max_lr, total_steps, warmup_steps, min_lr=0.0):
     return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
+def train_step(model, optimizer, input_batch, target_batch, lr, grad_clip=1.0):
+    """Da un paso de entrenamiento con un lote y devuelve su pérdida (antes del paso).
+
+    Parámetros:
+        model: el modelo; se pone en modo entrenamiento (dropout activo).
+        optimizer: p. ej. torch.optim.AdamW.
+        input_batch, target_batch: tensores de ids (batch, num_tokens), en el dispositivo del modelo.
+        lr: tasa de aprendizaje de este paso (ver learning_rate).
+        grad_clip: norma máxima de todos los gradientes juntos (float("inf"): sin recorte).
+
+    Devuelve:
+        tensor escalar con la pérdida del lote.
+    """
+    model.train()
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad()  # los gradientes se suman en .grad: hay que borrar los del paso anterior
+    loss = calc_loss_batch(input_batch, target_batch, model)
+    loss.backward()  # la derivada de la pérdida respecto a cada peso, en su .grad
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()  # AdamW mueve cada peso según su gradiente
+    return loss
+
+
+def evaluate_model(model, train_loader, val_loader, eval_iters=None):
+    """Devuelve (pérdida de entrenamiento, pérdida de validación), cada una media de eval_iters lotes.
+
+    Deja el modelo en modo evaluación (sin dropout): train_step lo vuelve a poner en modo entrenamiento.
+    """
+    model.eval()
+    train_loss = calc_loss_loader(train_loader, model, eval_iters)
+    val_loss = calc_loss_loader(val_loader, model, eval_iters)
+    return train_loss, val_loss
+
+
+def training_batches(train_loader, start_step, stop_step):
+    """Da (paso, lote) para cada paso de start_step a stop_step - 1, época tras época.
+
+    Cada época recorre el DataLoader en otro orden (set_epoch), y el paso s recibe siempre el mismo lote:
+    el número s % len(train_loader) de la época s // len(train_loader). Por eso, al continuar en start_step
+    desde un punto de control, se sigue exactamente donde se dejó.
+    """
+    step = start_step
+    while step < stop_step:
+        epoch, skip = divmod(step, len(train_loader))
+        train_loader.sampler.set_epoch(epoch)  # un orden distinto en cada época, el mismo en cada proceso
+        for i, batch in enumerate(train_loader):
+            if i < skip:
+                continue  # lotes de esta época ya usados antes de start_step
+            yield step, batch
+            step += 1
+            if step == stop_step:
+                return
+
+
+def train_model_simple(model, train_loader, val_loader, optimizer, device, total_steps, eval_freq, eval_iters,
+                       max_lr, warmup_steps, min_lr, grad_clip=1.0, on_eval=None):
+    """Entrena model durante total_steps pasos (lotes) y evalúa cada eval_freq pasos: el bucle de la lección.
+
+    Cada paso toma un lote, calcula la tasa de aprendizaje del paso y da un paso de entrenamiento
+    (train_step). Cada eval_freq pasos, y tras el último, mide las pérdidas, las escribe y llama a on_eval.
+
+    Parámetros:
+        model: el modelo, ya en device.
+        train_loader, val_loader: los de create_dataloaders.
+        optimizer: p. ej. torch.optim.AdamW.
+        device: dónde están el modelo y adonde van los lotes (ver utils/device.py).
+        total_steps: pasos de todo el entrenamiento.
+        eval_freq: cada cuántos pasos se evalúa.
+        eval_iters: lotes que se usan al evaluar (None: todos).
+        max_lr, warmup_steps, min_lr: la curva de la tasa de aprendizaje (ver learning_rate).
+        grad_clip: norma máxima del gradiente (ver train_step).
+        on_eval: función on_eval(step, train_loss, val_loss) que se llama en cada evaluación (None: ninguna).
+
+    Devuelve:
+        diccionario con "steps", "train_losses" y "val_losses" de cada evaluación.
+    """
+    history = {"steps": [], "train_losses": [], "val_losses": []}
+    for step, (input_batch, target_batch) in training_batches(train_loader, 0, total_steps):
+        input_batch, target_batch = input_batch.to(device), target_batch.to(device)
+        lr = learning_rate(step, max_lr, total_steps, warmup_steps, min_lr)
+        train_step(model, optimizer, input_batch, target_batch, lr, grad_clip)
+        if (step + 1) % eval_freq == 0 or step + 1 == total_steps:
+            train_loss, val_loss = evaluate_model(model, train_loader, val_loader, eval_iters)
+            print(f"paso {step + 1:>3}: pérdida de entrenamiento {train_loss:.3f}, de validación {val_loss:.3f}")
+            history["steps"].append(step + 1)
+            history["train_losses"].append(train_loss)
+            history["val_losses"].append(val_loss)
+            if on_eval is not None:
+                on_eval(step + 1, train_loss, val_loss)
+    return history
+
+
 def train_model(model, train_loader, val_loader, optimizer, total_steps, max_lr, warmup_steps=0, min_lr=0.0,
                 grad_clip=1.0, eval_freq=50, eval_iters=None, start_step=0, stop_step=None, on_eval=None, on_step=None,
                 progress=True, evaluate=True):
-    """Entrena model durante total_steps pasos (lotes) y evalúa cada eval_freq pasos.
+    """El bucle de train_model_simple, con lo que la lección no necesita ver: sirve a python -m utils.train.
 
-    Cada paso: tasa de aprendizaje del paso, pérdida del lote, gradientes, recorte de la norma del
-    gradiente a grad_clip y un paso del optimizador. Las épocas recorren el DataLoader de entrenamiento
-    barajado de nuevo cada vez (set_epoch), y el paso s siempre usa el mismo lote: por eso, empezando en
-    start_step tras cargar un punto de control, se continúa exactamente donde se dejó.
+    Añade la comprobación de los argumentos, los lotes al dispositivo del modelo, una barra de progreso
+    en vez de una línea por evaluación, continuar desde un punto de control (start_step) o parar antes
+    (stop_step), y varios procesos: model puede venir envuelto en DistributedDataParallel, y solo un
+    proceso evalúa. Da los mismos pasos que train_model_simple, con los mismos números.
 
     Parámetros:
         model: el modelo (o el modelo envuelto en DistributedDataParallel).
-        train_loader, val_loader: los de create_dataloaders.
-        optimizer: p. ej. torch.optim.AdamW.
-        total_steps: pasos de todo el entrenamiento.
-        max_lr, warmup_steps, min_lr: la curva de la tasa de aprendizaje (ver learning_rate).
-        grad_clip: norma máxima del gradiente (None: sin recorte).
-        eval_freq: cada cuántos pasos se evalúa (también tras el último).
-        eval_iters: lotes que se usan al evaluar (None: todos).
-        start_step: paso desde el que se continúa.
+        train_loader, val_loader, optimizer, total_steps, max_lr, warmup_steps, min_lr, grad_clip, eval_freq,
+            eval_iters, on_eval: como en train_model_simple.
+        start_step: paso desde el que se continúa (el guardado en el punto de control).
         stop_step: paso en el que se para antes de terminar (None: total_steps); la curva de la tasa de
             aprendizaje sigue siendo la de total_steps, para guardar y continuar después.
-        on_eval: función on_eval(step, train_loss, val_loss) que se llama en cada evaluación.
         on_step: función on_step(step) que se llama antes de cada paso (None: ninguna).
         progress: si se muestra la barra de progreso de tqdm.
         evaluate: si se evalúa (con varios procesos, solo el de rango 0 lo hace).
@@ -93,49 +181,26 @@ def train_model(model, train_loader, val_loader, optimizer, total_steps, max_lr,
     Devuelve:
         diccionario con "steps", "train_losses" y "val_losses" de cada evaluación.
     """
-    check_positive_int("total_steps", total_steps)
-    check_positive_int("eval_freq", eval_freq)
-    inner = getattr(model, "module", model)  # sin el envoltorio de DistributedDataParallel
-    input0, _ = train_loader.dataset[0]
-    check_training_args(inner, len(input0), train_loader.batch_size, max_lr)
+    check_training_args(model, train_loader, total_steps, eval_freq, eval_iters, max_lr)
+    inner = getattr(model, "module", model)  # sin el envoltorio de DistributedDataParallel, para evaluar
     device = next(model.parameters()).device
-    history = {"steps": [], "train_losses": [], "val_losses": []}
-    batches_per_epoch = len(train_loader)
     stop_step = total_steps if stop_step is None else min(stop_step, total_steps)
-    step = start_step
+    history = {"steps": [], "train_losses": [], "val_losses": []}
     bar = tqdm(total=stop_step, initial=start_step, disable=not progress, desc="entrenando", mininterval=1.0)
-    while step < stop_step:
-        epoch, skip = divmod(step, batches_per_epoch)
-        train_loader.sampler.set_epoch(epoch)  # un orden distinto en cada época, el mismo en cada proceso
-        for i, (input_batch, target_batch) in enumerate(train_loader):
-            if i < skip:
-                continue  # lotes ya vistos antes del punto de control
-            if on_step is not None:
-                on_step(step)
-            model.train()
-            lr = learning_rate(step, max_lr, total_steps, warmup_steps, min_lr)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            optimizer.zero_grad()
-            loss = calc_loss_batch(input_batch.to(device), target_batch.to(device), model)
-            loss.backward()
-            if grad_clip is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-            optimizer.step()
-            step += 1
-            bar.update(1)
-            if evaluate and (step % eval_freq == 0 or step == total_steps):
-                inner.eval()
-                train_loss = calc_loss_loader(train_loader, inner, eval_iters)
-                val_loss = calc_loss_loader(val_loader, inner, eval_iters)
-                history["steps"].append(step)
-                history["train_losses"].append(train_loss)
-                history["val_losses"].append(val_loss)
-                bar.set_postfix(train=f"{train_loss:.3f}", val=f"{val_loss:.3f}")
-                if on_eval is not None:
-                    on_eval(step, train_loss, val_loss)
-            if step >= stop_step:
-                break
+    for step, (input_batch, target_batch) in training_batches(train_loader, start_step, stop_step):
+        if on_step is not None:
+            on_step(step)
+        lr = learning_rate(step, max_lr, total_steps, warmup_steps, min_lr)
+        train_step(model, optimizer, input_batch.to(device), target_batch.to(device), lr, grad_clip)
+        bar.update(1)
+        if evaluate and ((step + 1) % eval_freq == 0 or step + 1 == total_steps):
+            train_loss, val_loss = evaluate_model(inner, train_loader, val_loader, eval_iters)
+            history["steps"].append(step + 1)
+            history["train_losses"].append(train_loss)
+            history["val_losses"].append(val_loss)
+            bar.set_postfix(train=f"{train_loss:.3f}", val=f"{val_loss:.3f}")
+            if on_eval is not None:
+                on_eval(step + 1, train_loss, val_loss)
     bar.close()
     inner.eval()
     return history
@@ -154,11 +219,16 @@ def plateau_step(history, tol=0.02):
     return steps[-1]
 
 
+def decimal_comma(x, pos=None):
+    """Escribe x con coma decimal ("0,5"), para las marcas de los ejes: FuncFormatter(decimal_comma)."""
+    return f"{x:g}".replace(".", ",")
+
+
 def plot_losses(history, ax=None, tol=0.02):
     """Dibuja las pérdidas de entrenamiento y validación y marca dónde la de validación deja de mejorar.
 
     Parámetros:
-        history: el diccionario que devuelve train_model.
+        history: el diccionario que devuelve train_model_simple o train_model.
         ax: ejes de matplotlib donde dibujar (None: crea una figura nueva).
         tol: mejora relativa por debajo de la cual se considera que la validación ya no mejora (ver plateau_step).
 
@@ -166,6 +236,7 @@ def plot_losses(history, ax=None, tol=0.02):
         el paso marcado, el de plateau_step.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
@@ -174,7 +245,8 @@ def plot_losses(history, ax=None, tol=0.02):
     ax.plot(history["steps"], history["val_losses"], label="validación")
     ax.axvline(step, color="gray", linestyle="--", label=f"la validación deja de mejorar (paso {step})")
     ax.set_xlabel("paso")
-    ax.set_ylabel("pérdida (entropía cruzada)")
+    ax.set_ylabel("pérdida (entropía cruzada, nats)")
+    ax.yaxis.set_major_formatter(FuncFormatter(decimal_comma))
     ax.legend()
     return step
 
@@ -202,12 +274,16 @@ def save_checkpoint(path, model, optimizer, step, extra=None):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     model = getattr(model, "module", model)
-    tensors = {f"model.{k}": v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    # en la CPU: el fichero se carga igual en cualquier dispositivo (cuda, mps o cpu)
+    tensors = {f"model.{k}": v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
     opt_state = optimizer.state_dict()
     for index, state in opt_state["state"].items():
         for key, value in state.items():
-            tensors[f"optimizer.{index}.{key}"] = value.detach().contiguous().clone()
+            tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous().clone()
     tensors["rng"] = torch.get_rng_state()
+    device = next(model.parameters()).device
+    if device.type == "cuda":  # el dropout en la GPU usa el generador de la GPU
+        tensors["cuda_rng"] = torch.cuda.get_rng_state(device)
     weights, meta = path.with_suffix(".safetensors"), path.with_suffix(".json")
     tmp = weights.with_name(weights.name + f".{os.getpid()}.tmp")
     tmp_meta = meta.with_name(meta.name + f".{os.getpid()}.tmp")
@@ -232,11 +308,13 @@ def save_checkpoint(path, model, optimizer, step, extra=None):
 def load_checkpoint(path, model, optimizer=None):
     """Carga un punto de control de save_checkpoint en model (y optimizer) y devuelve su JSON.
 
-    Restaura también el estado del generador aleatorio, para que el dropout continúe igual.
+    Restaura también el estado del generador aleatorio, para que el dropout continúe igual. Los tensores
+    se leen en la CPU y se copian al dispositivo del modelo: un punto de control guardado en una GPU se
+    carga en la CPU, y al revés.
 
     Parámetros:
         path: ruta sin extensión, la misma que en save_checkpoint.
-        model: un modelo creado con la misma configuración.
+        model: un modelo creado con la misma configuración (en cualquier dispositivo).
         optimizer: el optimizador, o None para cargar solo los pesos.
 
     Devuelve:
@@ -244,12 +322,7 @@ def load_checkpoint(path, model, optimizer=None):
     """
     path = Path(path)
     weights, meta = path.with_suffix(".safetensors"), path.with_suffix(".json")
-    for f in (weights, meta):
-        if not f.is_file():
-            raise FileNotFoundError(
-                f"Falta {str(f)!r}: un punto de control son dos ficheros, {weights.name} y {meta.name}."
-            )
-    info = json.loads(meta.read_text(encoding="utf-8"))
+    info = read_checkpoint_info(path)
     if _sha256(weights) != info["safetensors_sha256"]:
         raise ValueError(
             f"{weights.name} no es el que describe {meta.name} (su huella SHA-256 no coincide): el guardado se "
@@ -264,7 +337,7 @@ def load_checkpoint(path, model, optimizer=None):
             f"La configuración del punto de control no coincide con la del modelo ({detail}); "
             "crea el modelo con GPTModel(info['config']) usando la configuración guardada."
         )
-    tensors = load_file(str(weights))
+    tensors = load_file(str(weights), device="cpu")  # load_state_dict los copia al dispositivo del modelo
     model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
     if optimizer is not None:
         state = {}
@@ -274,4 +347,40 @@ def load_checkpoint(path, model, optimizer=None):
                 state.setdefault(int(index), {})[name] = value
         optimizer.load_state_dict({"state": state, "param_groups": info["optimizer_param_groups"]})
     torch.set_rng_state(tensors["rng"])
+    device = next(model.parameters()).device
+    if "cuda_rng" in tensors and device.type == "cuda":
+        torch.cuda.set_rng_state(tensors["cuda_rng"], device)
+    return info
+
+
+def read_checkpoint_info(path):
+    """Lee el JSON de un punto de control (configuración, paso, extra) sin cargar los tensores.
+
+    Parámetros:
+        path: ruta sin extensión, la misma que en save_checkpoint.
+
+    Devuelve:
+        el diccionario del JSON; lanza FileNotFoundError o ValueError en español si falta o está dañado.
+    """
+    path = Path(path)
+    weights, meta = path.with_suffix(".safetensors"), path.with_suffix(".json")
+    for f in (weights, meta):
+        if not f.is_file():
+            raise FileNotFoundError(
+                f"Falta {str(f)!r}: un punto de control son dos ficheros, {weights.name} y {meta.name}."
+            )
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        where = f" (línea {err.lineno}, columna {err.colno})" if isinstance(err, json.JSONDecodeError) else ""
+        raise ValueError(
+            f"{str(meta)!r} está dañado: no es un JSON válido{where}. Usa otro punto de control o vuelve a "
+            "entrenar; si lo editaste a mano, deshaz el cambio."
+        ) from None
+    missing = [k for k in ("config", "step", "optimizer_param_groups", "safetensors_sha256")
+               if not isinstance(info, dict) or k not in info]
+    if missing:
+        raise ValueError(
+            f"{str(meta)!r} no es el JSON de un punto de control de save_checkpoint: le faltan {missing}."
+        )
     return info

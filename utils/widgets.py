@@ -14,6 +14,7 @@ import io
 import matplotlib.pyplot as plt
 import torch
 
+from utils.checks import check_layer_head, check_prompt
 from utils.sampling import apply_temperature, generate, top_k_filter, top_p_filter
 
 
@@ -64,6 +65,7 @@ def next_token_distribution(model, tokenizer, prompt, temperature=1.0, top_k=Non
     Devuelve:
         tensor (vocab_size,) que suma 1.
     """
+    check_prompt(prompt)
     idx = torch.tensor([tokenizer.encode(prompt)[-model.cfg["context_length"]:]])
     with torch.no_grad():
         logits = model(idx)[0, -1]
@@ -107,6 +109,8 @@ def plot_attention(model, tokenizer, prompt, layer=0, head=0):
     Devuelve:
         (figura de matplotlib, "").
     """
+    check_prompt(prompt)
+    check_layer_head(model.cfg, layer, head)
     ids = tokenizer.encode(prompt)[-model.cfg["context_length"]:]
     weights = attention_weights(model, torch.tensor([ids]))[layer][head]
     labels = token_labels(tokenizer, ids)

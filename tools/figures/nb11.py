@@ -6,22 +6,23 @@ from tools.figures import COLORS, EDGE, arrow, box, new_figure
 
 EXAMPLE = "¿Qué tal, señor?"
 WORD = " también"
-SPANISH_VOCAB_SIZE = 2116  # el del notebook: tantos tokens como el vocabulario compacto del notebook 10
 
 
 def spanish_tokenizer():
-    """El BPE español del notebook: vocab_size 2116, aprendido con la parte de entrenamiento del corpus."""
+    """El BPE español del notebook: tantos tokens como el vocabulario compacto del notebook 10, aprendido con la
+    parte de entrenamiento del corpus (el 90 % inicial de sus tokens de GPT-2)."""
     import tiktoken
 
     from utils.bpe import ENDOFTEXT, BPETokenizer
-    from utils.data import CORPUS_PATH, read_corpus
+    from utils.data import CORPUS_PATH, CompactTokenizer, read_corpus
     from utils.tokenizer import install_gpt2_bpe_files
 
     install_gpt2_bpe_files()
     text = read_corpus(CORPUS_PATH)
-    gpt2_ids = tiktoken.get_encoding("gpt2").encode(text, allowed_special={ENDOFTEXT})
-    train_text = tiktoken.get_encoding("gpt2").decode(gpt2_ids[:int(len(gpt2_ids) * 0.9)])
-    return BPETokenizer.train(train_text, SPANISH_VOCAB_SIZE)
+    gpt2 = tiktoken.get_encoding("gpt2")
+    gpt2_ids = gpt2.encode(text, allowed_special={ENDOFTEXT})
+    train_text = gpt2.decode(gpt2_ids[:int(len(gpt2_ids) * 0.9)])
+    return BPETokenizer.train(train_text, CompactTokenizer.from_text(gpt2, text).n_vocab)
 
 
 def bpe_steps(chunk, ranks):
@@ -83,8 +84,9 @@ def fusiones_paso_a_paso():
     """La palabra « también» fusión a fusión: con las fusiones de GPT-2 y con las del BPE español."""
     from utils.bpe import BPETokenizer
 
+    spanish = spanish_tokenizer()
     columns = [("GPT-2 (50 000 fusiones, texto en inglés)", BPETokenizer.from_gpt2()),
-               (f"BPE español ({SPANISH_VOCAB_SIZE - 257} fusiones, el corpus del curso)", spanish_tokenizer())]
+               (f"BPE español ({len(spanish.vocab) - 256} fusiones, el corpus del curso)", spanish)]
     steps = [bpe_steps(WORD.encode("utf-8"), tokenizer.ranks) for _, tokenizer in columns]
     n_rows = max(len(s) for s in steps)
     cell_w, row_h, col_w = 0.46, 0.5, 5.2
