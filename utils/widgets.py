@@ -55,8 +55,12 @@ def attention_weights(model, idx):
 
 
 def token_labels(tokenizer, ids):
-    """Devuelve el texto de cada token, con los espacios visibles (·) para las etiquetas de los ejes."""
-    return [tokenizer.decode([i]).replace(" ", "·").replace("\n", "↵") for i in ids]
+    """Devuelve el texto de cada token, con los espacios visibles (·) para las etiquetas de los ejes.
+
+    Un token de un byte de control (p. ej. el byte 7) se escribe como \\x07: no tiene dibujo en la fuente.
+    """
+    labels = [tokenizer.decode([i]).replace(" ", "·").replace("\n", "↵") for i in ids]
+    return ["".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in label) for label in labels]
 
 
 def next_token_distribution(model, tokenizer, prompt, temperature=1.0, top_k=None, top_p=None):
