@@ -2,7 +2,7 @@
 """Caché KV: generación voraz que guarda las claves y los valores ya calculados en vez de repetirlos.
 
 Funciona con cualquier GPTModel, sin tocar sus pesos: solo cambia la pasada hacia delante.
-Esa pasada está escrita aparte, paso a paso, para poder leerla; las pruebas la mantienen igual a GPTModel.
+Esa pasada está escrita aparte, paso a paso, para poder leerla; da los mismos logits que GPTModel.
 """
 
 import torch
