@@ -20,6 +20,7 @@ import curso
 from utils.attention import MultiHeadAttention
 from utils.checks import check_config
 from utils.config import GPT_CONFIG_124M
+from utils.exercises.common import CHECK_CFG
 from utils.generation import generate_text_simple, text_to_token_ids, token_ids_to_text
 from utils.gpt import GPTModel, TransformerBlock
 from utils.sampling import generate
@@ -29,9 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "MANTENIMIENTO.md"  # la tabla de errores vive en el documento de mantenimiento
 TABLE_START = "<!-- tabla generada por tests/test_errores.py: no la edites a mano -->"
 TABLE_END = "<!-- fin de la tabla de errores -->"
-# La configuración diminuta de las pruebas (como tiny_cfg de conftest): los casos se ejecutan en milisegundos.
-TINY = {"vocab_size": 100, "context_length": 16, "emb_dim": 32, "n_heads": 4, "n_layers": 2,
-        "drop_rate": 0.0, "qkv_bias": False}
+TINY = CHECK_CFG  # la configuración diminuta de las pruebas y las comprobaciones: los casos tardan milisegundos
 
 
 class Mistake(NamedTuple):
