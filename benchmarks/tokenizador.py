@@ -7,8 +7,9 @@ Uso, desde la raíz del repositorio:
 
 Mide, con el corpus del curso (data/corpus_curso.txt):
 
-- Entrenar: el BPE español del notebook 11 (vocab_size 2116, texto de entrenamiento) y uno de 4096, en fusiones
-  por segundo, frente a recontar todas las parejas tras cada fusión (unas pocas fusiones, extrapolado).
+- Entrenar: el BPE español del notebook 11 (tantos tokens como el vocabulario compacto del notebook 10, con el
+  texto de entrenamiento) y uno de 4096, en fusiones por segundo, frente a recontar todas las parejas tras cada
+  fusión (unas pocas fusiones, extrapolado).
 - Codificar el corpus entero: BPETokenizer recién creado (sin trozos en su memoria) y con los trozos ya
   vistos, frente a tiktoken con el mismo vocabulario (to_tiktoken) y, para GPT-2, frente a
   tiktoken.get_encoding("gpt2"). Los cocientes (nuestro tiempo entre el de tiktoken) son lo comparable entre
@@ -27,7 +28,7 @@ import regex
 import tiktoken
 
 from utils.bpe import ENDOFTEXT, GPT2_SPLIT_PATTERN, BPETokenizer, count_chunks, get_pairs, learn_merges, merge
-from utils.data import CORPUS_PATH, read_corpus
+from utils.data import CORPUS_PATH, CompactTokenizer, read_corpus
 from utils.roofline import cpu_features
 from utils.tokenizer import install_gpt2_bpe_files
 
@@ -76,6 +77,7 @@ def main(argv=None):
     gpt2_tiktoken = tiktoken.get_encoding("gpt2")
     gpt2_ids = gpt2_tiktoken.encode(text, allowed_special={ENDOFTEXT})
     train_text = gpt2_tiktoken.decode(gpt2_ids[:int(len(gpt2_ids) * 0.9)])  # el corte del notebook 11
+    es_vocab_size = CompactTokenizer.from_text(gpt2_tiktoken, text).n_vocab  # el tamaño del notebook 11
 
     cpu = cpu_features()
     print("# Velocidad del tokenizador BPE (utils/bpe.py)\n")
@@ -91,19 +93,19 @@ def main(argv=None):
     naive = naive_seconds_per_merge(train_text)
     print("| vocab_size | fusiones | segundos (mediana) | fusiones por segundo | × más rápido que recontar todo |")
     print("|---|---|---|---|---|")
-    for vocab_size in (2116, 4096):
+    for vocab_size in (es_vocab_size, 4096):
         n = vocab_size - 257
         t = median_seconds({"train": lambda n=n: learn_merges(chunk_counts, n)}, args.reps)["train"]
         print(f"| {vocab_size} | {n} | {t:.3f} | {n / t:.0f} | {naive * n / t:.0f} |")
-    t_full = median_seconds({"t": lambda: BPETokenizer.train(train_text, 2116)}, args.reps)["t"]
+    t_full = median_seconds({"t": lambda: BPETokenizer.train(train_text, es_vocab_size)}, args.reps)["t"]
     print(f"\nRecontando todo: {1000 * naive:.0f} ms por fusión (5 fusiones medidas). BPETokenizer.train entero "
-          f"(pre-tokenización incluida), vocab_size 2116: {t_full:.3f} s.\n")
+          f"(pre-tokenización incluida), vocab_size {es_vocab_size}: {t_full:.3f} s.\n")
 
     print("## Codificar el corpus entero (ms, mediana)\n")
-    es = BPETokenizer.train(train_text, 2116)
+    es = BPETokenizer.train(train_text, es_vocab_size)
     gpt2 = BPETokenizer.from_gpt2()
     cases = [("GPT-2", gpt2, gpt2_tiktoken), ("GPT-2 (to_tiktoken)", gpt2, gpt2.to_tiktoken()),
-             ("español 2116", es, es.to_tiktoken())]
+             (f"español {es_vocab_size}", es, es.to_tiktoken())]
     print("| vocabulario | tiktoken | BPETokenizer nuevo | × tiktoken | BPETokenizer con trozos vistos | × tiktoken |")
     print("|---|---|---|---|---|---|")
     for name, ours, fast in cases:
