@@ -32,7 +32,7 @@ def bucle_entrenamiento():
     # cada eval_freq pasos: evaluar
     bottom, hb = 0.3, 1.0
     mid = bottom + hb / 2
-    box(ax, 5.2, bottom, 1.9, hb, "¿paso múltiplo\nde eval_freq?", "destacado", fontsize=fs)
+    box(ax, 5.2, bottom, 1.9, hb, "¿paso múltiplo\nde eval_freq\no el último?", "destacado", fontsize=fs)
     box(ax, 2.85, bottom, 1.9, hb, "evaluate_model\npérdidas,\nsin dropout", "salida", fontsize=fs)
     box(ax, 0.2, bottom, 2.2, hb, "history\n+ on_eval", "texto", fontsize=fs)
     arrow(ax, (8.65, 1.75), (7.1, mid), connectionstyle="angle,angleA=90,angleB=0,rad=0")
