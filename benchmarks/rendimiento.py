@@ -18,18 +18,19 @@ vocab_size·emb_dim). El techo de la generación es ancho de banda / bytes de pe
 (utils.roofline).
 """
 
-import argparse
 import copy
 import datetime
 import os
 import platform
 import statistics
+import sys
 import time
 
 import torch
 import transformers
 from transformers import GPT2Config, GPT2LMHeadModel
 
+from utils.cli import CourseArgumentParser, positive_int, run_command
 from utils.fast_gpt import FastKVCache, fast_gpt_from_state_dict, generate_fast, onednn_linear_works
 from utils.flops import forward_flops
 from utils.generation import generate_text_simple
@@ -337,9 +338,9 @@ def goals_section(cfg, roof, decode, same, forward, bf16_forward, elapsed, quick
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CourseArgumentParser("python -m benchmarks.rendimiento", __doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="versión corta (menos repeticiones y tokens)")
-    parser.add_argument("--threads", type=int, default=2, help="hilos de PyTorch (por defecto 2)")
+    parser.add_argument("--threads", type=positive_int, default=2, help="hilos de PyTorch")
     parser.add_argument("--compile", action="store_true", help="mide también torch.compile (tarda minutos)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -366,4 +367,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_command(main))

@@ -16,17 +16,18 @@ Mide, con el corpus del curso (data/corpus_curso.txt):
   máquinas; se da la mediana de --reps repeticiones intercaladas.
 """
 
-import argparse
 import datetime
 import os
 import platform
 import statistics
+import sys
 import time
 from collections import Counter
 
 import regex
 import tiktoken
 
+from utils.cli import CourseArgumentParser, positive_int, run_command
 from utils.bpe import ENDOFTEXT, GPT2_SPLIT_PATTERN, BPETokenizer, count_chunks, get_pairs, learn_merges, merge
 from utils.data import CORPUS_PATH, CompactTokenizer, read_corpus
 from utils.roofline import cpu_features
@@ -69,8 +70,8 @@ def naive_seconds_per_merge(text, num_merges=5):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--reps", type=int, default=3)
+    p = CourseArgumentParser("python -m benchmarks.tokenizador", __doc__.split("\n\n")[0])
+    p.add_argument("--reps", type=positive_int, default=3, help="repeticiones de cada medida (vale la mediana)")
     args = p.parse_args(argv)
     install_gpt2_bpe_files()
     text = read_corpus(CORPUS_PATH)
@@ -122,4 +123,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_command(main))

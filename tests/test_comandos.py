@@ -6,6 +6,7 @@ escrita y 1 si algo falló al ejecutarla; --debug muestra la traza. Lo que se pu
 entrenar se comprueba antes.
 """
 
+import importlib
 import json
 import os
 import re
@@ -231,6 +232,20 @@ def test_benchmark_de_entrenamiento_opciones_malas(capsys):
     assert run_command(main, ["--threads", "0"]) == 2
     assert run_command(main, ["--batch-size", "100000"]) == 1
     assert "no sale ni un lote" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("module, argv, message", [
+    ("benchmarks.rendimiento", ["--threads", "0"], "error: --threads debe ser un entero positivo, y vale 0"),
+    ("benchmarks.rendimiento", ["--quik"], "error: la opción --quik no existe; ¿querías decir --quick?"),
+    ("benchmarks.tokenizador", ["--reps", "0"], "error: --reps debe ser un entero positivo, y vale 0"),
+    ("benchmarks.tokenizador", ["--reps"], "error: a --reps le falta su valor"),
+])
+def test_los_otros_benchmarks_responden_en_una_linea(module, argv, message, capsys):
+    """python -m benchmarks.rendimiento y benchmarks.tokenizador: una opción mala, una línea y código 2."""
+    main = importlib.import_module(module).main
+    assert run_command(main, argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
 
 
 def test_una_sola_configuracion_de_la_leccion():
