@@ -27,8 +27,8 @@ from collections import Counter
 import regex
 import tiktoken
 
-from utils.cli import CourseArgumentParser, positive_int, run_command
 from utils.bpe import ENDOFTEXT, GPT2_SPLIT_PATTERN, BPETokenizer, count_chunks, get_pairs, learn_merges, merge
+from utils.cli import CourseArgumentParser, positive_int, run_command
 from utils.data import CORPUS_PATH, CompactTokenizer, read_corpus
 from utils.roofline import cpu_features
 from utils.tokenizer import install_gpt2_bpe_files
