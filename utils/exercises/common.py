@@ -60,6 +60,24 @@ def show(verdict):
     print(f"{ICONS[verdict.status]} {verdict.message}")
 
 
+def ready_for_experiment(verdict, what):
+    """Dice si se puede hacer el experimento que sigue a una comprobación; si no, muestra qué falta.
+
+    Parámetros:
+        verdict: el Verdict de la comprobación de lo que ha escrito quien aprende.
+        what: lo que se comprueba, para el mensaje (p. ej. "tu máscara").
+
+    Devuelve:
+        True si verdict es correcto; si no, False, después de mostrar el aviso de sin responder o de pedir
+        que la comprobación salga bien antes.
+    """
+    if verdict.status == "correct":
+        return True
+    show(verdict if verdict.status == "unanswered" else
+         wrong(f"Primero haz que la comprobación de {what} salga bien."))
+    return False
+
+
 # ---------------------------------------------------------------------------------------------------
 # Lectura de números escritos de distintas formas: 406212608, 406_212_608, "406,212,608", tensor(...)
 # ---------------------------------------------------------------------------------------------------
@@ -129,6 +147,37 @@ def as_bool(value):
     raise NotANumber(f"{value!r}")
 
 
+def _to_numbers(answer, split, parse, expected):
+    """Lee varios números con parse, de una tupla o lista o de un texto que split parte en trozos.
+
+    Parámetros:
+        answer: lo que escribe quien aprende.
+        split: la función que parte un texto en los trozos que son números (sin trozos vacíos).
+        parse: la función que lee cada número, p. ej. to_count o to_float.
+        expected: qué se espera, para el mensaje si answer no es ni texto ni tupla ni lista.
+
+    Devuelve:
+        una tupla; lanza NotANumber si no se puede leer.
+    """
+    if isinstance(answer, str):
+        parts = split(answer)
+        if not parts:
+            raise NotANumber(f"no encuentro ningún número en {answer!r}")
+        return tuple(parse(part) for part in parts)
+    if isinstance(answer, (tuple, list)):
+        return tuple(parse(value) for value in answer)
+    raise NotANumber(f"{expected}, y he recibido {type(answer).__name__}")
+
+
+def _shape_parts(text):
+    """Parte "(3, 6, 50257)", "3 x 6 x 50257" o "3 6 50257" en los trozos de cada número."""
+    text = re.sub(r"torch\.Size|[()\[\]]", " ", text)
+    parts = re.split(r"[,x×*;]", text)
+    if len(parts) == 1:
+        parts = text.split()  # "3 6 50257": separados solo por espacios
+    return [part for part in parts if part.strip()]
+
+
 def to_shape(answer):
     """Convierte una respuesta en una forma: tupla, lista, torch.Size o texto como "(3, 6, 50257)" o "3 x 6 x 50257".
 
@@ -140,18 +189,7 @@ def to_shape(answer):
     """
     if isinstance(answer, torch.Size):
         return tuple(answer)
-    if isinstance(answer, str):
-        text = re.sub(r"torch\.Size|[()\[\]]", " ", answer)
-        parts = re.split(r"[,x×*;]", text)
-        if len(parts) == 1:
-            parts = text.split()  # "3 6 50257": separados solo por espacios
-        parts = [part for part in parts if part.strip()]
-        if not parts:
-            raise NotANumber(f"no encuentro ningún número en {answer!r}")
-        return tuple(to_count(part) for part in parts)
-    if isinstance(answer, (tuple, list)):
-        return tuple(to_count(value) for value in answer)
-    raise NotANumber(f"se espera una forma como (a, b, c), y he recibido {type(answer).__name__}")
+    return _to_numbers(answer, _shape_parts, to_count, "se espera una forma como (a, b, c)")
 
 
 ERROR_ANSWER = "error"  # lo que devuelve to_shape_or_error si la respuesta dice que la celda falla
@@ -168,6 +206,13 @@ def to_shape_or_error(answer):
     return to_shape(answer)
 
 
+def _number_parts(text):
+    """Parte "(0, 0, 100)", "0,0,100", "0; 0; 100" o "tensor([0., 0., 100.])" en los trozos de cada número."""
+    text = re.sub(r"tensor|[()\[\]]", " ", text).strip()
+    separator = r"[;\s]+" if re.search(r"[;\s]", text) else ","  # "0, 0, 100" o "0,0,100"
+    return [part.strip(",") for part in re.split(separator, text) if part.strip(",")]
+
+
 def to_floats(answer):
     """Convierte una respuesta con varios números (tupla, lista, tensor o texto "(0, 0, 100)") en una tupla de floats.
 
@@ -179,16 +224,7 @@ def to_floats(answer):
     """
     if isinstance(answer, torch.Tensor):
         return tuple(float(v) for v in answer.flatten().tolist())
-    if isinstance(answer, str):
-        text = re.sub(r"tensor|[()\[\]]", " ", answer).strip()
-        separator = r"[;\s]+" if re.search(r"[;\s]", text) else ","  # "0, 0, 100" o "0,0,100"
-        parts = [part.strip(",") for part in re.split(separator, text) if part.strip(",")]
-        if not parts:
-            raise NotANumber(f"no encuentro ningún número en {answer!r}")
-        return tuple(to_float(part) for part in parts)
-    if isinstance(answer, (tuple, list)):
-        return tuple(to_float(value) for value in answer)
-    raise NotANumber(f"se esperan varios números, como (a, b, c), y he recibido {type(answer).__name__}")
+    return _to_numbers(answer, _number_parts, to_float, "se esperan varios números, como (a, b, c)")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -246,6 +282,30 @@ def wrong_with_hint(value, hints, fallback):
     if value in hints:
         return wrong(f"Todavía no: {hints[value]}")
     return wrong(fallback)
+
+
+def choice_verdict(answer, right, praise, hints, what="una de las opciones"):
+    """Devuelve el Verdict de una pregunta con opciones a), b), c) y d): praise si acierta, la pista de su letra si no.
+
+    Parámetros:
+        answer: la letra que escribe quien aprende ("b"; también "B", "b)" o "(b)"), o None si no ha respondido.
+        right: la letra correcta, o una función sin argumentos que la calcula (solo se llama con una letra
+            válida: puede ejecutar un experimento).
+        praise: el mensaje del acierto.
+        hints: {letra equivocada: pista que explica el error}.
+        what: qué se elige, para pedir una letra válida (p. ej. "una línea").
+
+    Devuelve:
+        un Verdict.
+    """
+    if answer is None:
+        return unanswered()
+    letter = str(answer).strip().strip("()[]. ").lower()[:1]
+    if letter not in tuple("abcd"):  # tuple: la cadena vacía no cuenta como opción
+        return wrong(f"Responde con la letra de {what}: \"a\", \"b\", \"c\" o \"d\".")
+    if letter == (right() if callable(right) else right):
+        return correct(praise)
+    return wrong(f"Todavía no: {hints[letter]}")
 
 
 # ---------------------------------------------------------------------------------------------------

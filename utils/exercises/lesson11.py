@@ -1,12 +1,11 @@
 """Preguntas «¿Lo has entendido?» del notebook 11: bytes de UTF-8, cuántas fusiones aprende un BPE y por qué
 se comparan tokenizadores en bits por byte."""
 
-from utils.exercises.common import correct, reads_answer, to_count, unanswered, wrong, wrong_with_hint
+from utils.exercises.common import choice_verdict, correct, reads_answer, to_count, wrong_with_hint
 
 WORD = "pingüino"  # la pregunta 1: sus bytes en UTF-8
 VOCAB_SIZE, N_SPECIAL = 1000, 1  # la pregunta 2: vocab_size=1000 con <|endoftext|>
-CHOICES = "abcd"  # opciones de la pregunta 3
-RIGHT_CHOICE = "c"
+RIGHT_CHOICE = "c"  # la opción correcta de la pregunta 3
 
 
 def utf8_bytes(word=WORD):
@@ -67,18 +66,11 @@ def evaluate_why_bits_per_byte(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    letter = str(answer).strip().strip("()[]. ").lower()[:1]
-    if letter not in tuple(CHOICES):  # tuple: la cadena vacía no cuenta como opción
-        return wrong("Responde con la letra de una de las opciones: \"a\", \"b\", \"c\" o \"d\".")
-    if letter == RIGHT_CHOICE:
-        return correct("¡Correcto! Un token largo lleva más texto y es más difícil de acertar: la pérdida por "
-                       "token sube aunque el modelo prediga el texto igual de bien. Por byte, los dos se miden "
-                       "con la misma vara.")
     hints = {
         "a": "los dos modelos tienen los mismos parámetros; el problema está en qué cuenta como un token.",
         "b": "la entropía cruzada se calcula igual con cualquier vocabulario; mira cuánto texto hay en cada token.",
         "d": "los bits y los nats solo cambian la unidad (un factor ln 2), y eso no arregla nada.",
     }
-    return wrong(f"Todavía no: {hints[letter]}")
+    return choice_verdict(answer, RIGHT_CHOICE, hints=hints, praise=(
+        "¡Correcto! Un token largo lleva más texto y es más difícil de acertar: la pérdida por token sube aunque "
+        "el modelo prediga el texto igual de bien. Por byte, los dos se miden con la misma vara."))

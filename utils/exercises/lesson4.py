@@ -3,7 +3,7 @@ dónde se puede sumar el atajo y qué gradiente llega a la primera capa cuando o
 
 import torch
 
-from utils.exercises.common import correct, reads_answer, to_count, to_float, unanswered, wrong
+from utils.exercises.common import choice_verdict, correct, reads_answer, to_count, to_float, wrong
 from utils.layers import GELU
 
 X_VALUE = 2.0  # la pregunta 1: la celda de autograd del notebook, con x = 2 y f(x) = 0,01 · x³
@@ -141,16 +141,6 @@ def evaluate_zeroed_layer(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    letter = str(answer).strip().strip("()[]. ").lower()[:1]
-    if letter not in tuple(CHOICES):  # tuple: la cadena vacía no cuenta como opción
-        return wrong("Responde con la letra de una de las opciones: \"a\", \"b\", \"c\" o \"d\".")
-    if letter == zeroed_layer_choice():
-        return correct("¡Correcto! Sin atajos, layers.2 devuelve GELU(0) = 0 sea cual sea su entrada: la pérdida "
-                       "ya no depende de las capas anteriores y su gradiente es exactamente 0. Con atajos devuelve "
-                       "x + 0 = x, y el gradiente sigue pasando por el camino de la identidad. Puedes verlo: pon a "
-                       "cero esos pesos dentro de torch.no_grad() y vuelve a llamar a print_gradients.")
     hints = {
         "a": "mira la red con atajos: si la subcapa de layers.2 da siempre 0, ¿qué devuelve la capa entera? "
              "¿Sigue su salida dependiendo de su entrada?",
@@ -158,4 +148,8 @@ def evaluate_zeroed_layer(answer):
              "entrada. ¿Cambiaría la pérdida si cambiaras los pesos de layers.0?",
         "d": "un atajo no le quita caminos al gradiente, le añade uno. Piensa qué devuelve layers.2 en cada red.",
     }
-    return wrong(f"Todavía no: {hints[letter]}")
+    return choice_verdict(answer, zeroed_layer_choice, hints=hints, praise=(
+        "¡Correcto! Sin atajos, layers.2 devuelve GELU(0) = 0 sea cual sea su entrada: la pérdida ya no depende "
+        "de las capas anteriores y su gradiente es exactamente 0. Con atajos devuelve x + 0 = x, y el gradiente "
+        "sigue pasando por el camino de la identidad. Puedes verlo: pon a cero esos pesos dentro de "
+        "torch.no_grad() y vuelve a llamar a print_gradients."))

@@ -5,13 +5,21 @@ import torch
 
 from utils.attention import MultiHeadAttention
 from utils.config import GPT_CONFIG_124M
-from utils.exercises.common import correct, reads_answer, to_float, to_shape, unanswered, wrong, wrong_with_hint
+from utils.exercises.common import (
+    choice_verdict,
+    correct,
+    reads_answer,
+    to_float,
+    to_shape,
+    unanswered,
+    wrong,
+    wrong_with_hint,
+)
 
 BATCH, NUM_TOKENS = 8, 4  # la entrada de la pregunta 1: torch.rand(8, 4, 768)
 TOKENS = ["Your", "journey", "starts", "with", "one", "step"]  # la frase del notebook
 INPUTS = torch.tensor([[0.43, 0.15, 0.89], [0.55, 0.87, 0.66], [0.57, 0.85, 0.64],
                        [0.22, 0.58, 0.33], [0.77, 0.25, 0.10], [0.05, 0.80, 0.55]])
-CHOICES = "abcd"  # las líneas de la pregunta 3
 DROPOUT_P = 0.2  # la pregunta 4
 
 
@@ -122,6 +130,11 @@ def zero_fill_future_weight():
     return float(weights[mask].sum())
 
 
+def mask_bug_choice():
+    """Devuelve la línea con el error de la pregunta 3: "b" si poner 0 en vez de -inf deja mirar al futuro."""
+    return "b" if zero_fill_future_weight() > 0 else None
+
+
 def evaluate_mask_bug(answer):
     """Comprueba en qué línea está el error del fragmento de atención causal de la pregunta 3.
 
@@ -131,22 +144,17 @@ def evaluate_mask_bug(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    letter = str(answer).strip().strip("()[]. ").lower()[:1]
-    if letter not in tuple(CHOICES):  # tuple: la cadena vacía no cuenta como opción
-        return wrong("Responde con la letra de una línea: \"a\", \"b\", \"c\" o \"d\".")
-    if letter == "b" and zero_fill_future_weight() > 0:
-        return correct("¡Correcto! Con 0 en lugar de −∞, softmax da a esas posiciones e⁰ = 1 antes de normalizar: "
-                       "los tokens siguen mirando al futuro.")
     hints = {
         "a": "esa línea calcula los productos escalares de consultas y claves, como en el notebook.",
         "b": "mira qué valor pone masked_fill en las posiciones futuras y qué hace softmax con él.",
         "c": "dividir entre la raíz de d_k y aplicar softmax por filas es lo que hace el notebook.",
         "d": "multiplicar los pesos por los valores es la media ponderada de siempre.",
     }
-    return wrong(f"Todavía no: {hints[letter]} Comprueba, línea a línea, si algún token puede acabar mirando "
-                 "al futuro.")
+    advice = "Comprueba, línea a línea, si algún token puede acabar mirando al futuro."
+    hints = {letter: f"{hint} {advice}" for letter, hint in hints.items()}
+    return choice_verdict(answer, mask_bug_choice, what="una línea", hints=hints, praise=(
+        "¡Correcto! Con 0 en lugar de −∞, softmax da a esas posiciones e⁰ = 1 antes de normalizar: los tokens "
+        "siguen mirando al futuro."))
 
 
 def dropout_survivor_value(p=DROPOUT_P):

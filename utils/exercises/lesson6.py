@@ -7,16 +7,14 @@ from utils.config import GPT_CONFIG_124M
 from utils.exercises.common import (
     CHECK_CFG,
     as_bool,
+    choice_verdict,
     correct,
     reads_answer,
     to_count,
-    unanswered,
     wrong,
     wrong_with_hint,
 )
 from utils.gpt import TransformerBlock
-
-CHOICES = "abcd"  # opciones de la pregunta 1: a) ceros, b) x tal cual, c) norm1(x), d) un error
 
 
 def _count(cfg):
@@ -26,7 +24,8 @@ def _count(cfg):
 
 
 def zeroed_block_choice(cfg=CHECK_CFG, seed=123):
-    """Ejecuta la pregunta 1 con un bloque pequeño y devuelve la letra de la opción que describe su salida.
+    """Ejecuta la pregunta 1 con un bloque pequeño y devuelve la letra de la opción que describe su salida:
+    a) ceros, b) la entrada x tal cual, c) norm1(x) o d) un error.
 
     Pone a cero los pesos y sesgos de att.out_proj y de ff.layers[2] (la última capa de cada subcapa), pasa
     un lote aleatorio en modo evaluación y compara la salida con las opciones.
@@ -55,21 +54,15 @@ def evaluate_zeroed_block(answer):
     Devuelve:
         un Verdict.
     """
-    if answer is None:
-        return unanswered()
-    letter = str(answer).strip().strip("()[]. ").lower()[:1]
-    if letter not in tuple(CHOICES):  # tuple: la cadena vacía no cuenta como opción
-        return wrong("Responde con la letra de una de las opciones: \"a\", \"b\", \"c\" o \"d\".")
-    if letter == zeroed_block_choice():
-        return correct("¡Correcto! Cada subcapa suma cero a su atajo, así que lo que entra sale sin cambiar: los "
-                       "atajos dejan pasar la señal (y el gradiente) aunque una subcapa aporte poco.")
     hints = {
         "a": "las subcapas dan ceros, pero cada una se suma a su atajo; mira qué se suma con ellas.",
         "c": "norm1 solo normaliza la copia que entra en la atención; el atajo guarda x antes de normalizar.",
         "d": "poner pesos a cero no cambia ninguna forma: la pasada funciona.",
         "b": "repasa el forward línea a línea con att(...) y ff(...) devolviendo ceros.",
     }
-    return wrong(f"Todavía no: {hints[letter]}")
+    return choice_verdict(answer, zeroed_block_choice, hints=hints, praise=(
+        "¡Correcto! Cada subcapa suma cero a su atajo, así que lo que entra sale sin cambiar: los atajos dejan "
+        "pasar la señal (y el gradiente) aunque una subcapa aporte poco."))
 
 
 def qkv_bias_extra(cfg=GPT_CONFIG_124M):
