@@ -13,13 +13,12 @@ import torch.nn.functional as F
 from utils.exercises.common import (
     CHECK_CFG,
     NotANumber,
-    Verdict,
     build_answer,
     build_seeded,
     correct,
     forward_answer,
     reads_answer,
-    show,
+    ready_for_experiment,
     wrong,
 )
 from utils.gpt import GPTModel, TransformerBlock
@@ -176,10 +175,7 @@ def show_pre_post_ln_stats(post_ln_class, n_layers=12):
         post_ln_class: la clase del bloque post-LN de quien aprende (o None si aún no la ha escrito).
         n_layers: número de bloques apilados.
     """
-    verdict = evaluate_post_ln_block(post_ln_class)
-    if verdict.status != "correct":
-        show(verdict if verdict.status == "unanswered" else
-             Verdict("wrong", "Primero haz que la comprobación de tu bloque post-LN salga bien."))
+    if not ready_for_experiment(evaluate_post_ln_block(post_ln_class), "tu bloque post-LN"):
         return
     stats = pre_post_ln_stats(post_ln_class, n_layers=n_layers)
     print(f"{'bloque':<16}" + "".join(f"{i:>8}" for i in range(1, n_layers + 1)))

@@ -9,11 +9,10 @@ import torch
 
 from utils.exercises.common import (
     CHECK_CFG,
-    Verdict,
     build_seeded,
     correct,
     reads_answer,
-    show,
+    ready_for_experiment,
     to_count,
     unanswered,
     wrong,
@@ -176,10 +175,7 @@ def show_reach_experiment(answer):
     Parámetros:
         answer: la función sliding_window_mask (o None si aún no la ha escrito).
     """
-    verdict = evaluate_sliding_window_mask(answer)
-    if verdict.status != "correct":
-        show(verdict if verdict.status == "unanswered" else
-             Verdict("wrong", "Primero haz que la comprobación de tu máscara salga bien."))
+    if not ready_for_experiment(evaluate_sliding_window_mask(answer), "tu máscara"):
         return
     window_mask = answer(NUM_TOKENS, WINDOW)
     causal = torch.triu(torch.ones(NUM_TOKENS, NUM_TOKENS), diagonal=1)

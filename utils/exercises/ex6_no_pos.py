@@ -7,14 +7,13 @@ import torch.nn as nn
 
 from utils.exercises.common import (
     CHECK_CFG,
-    Verdict,
     as_bool,
     build_answer,
     build_seeded,
     correct,
     forward_answer,
     reads_answer,
-    show,
+    ready_for_experiment,
     wrong,
 )
 from utils.gpt import GPTModel
@@ -125,10 +124,7 @@ def show_permutation_experiment(model_class, num_tokens=8):
         model_class: la clase del modelo sin embeddings de posición (o None si aún no la ha escrito).
         num_tokens: longitud de la secuencia de prueba (como mucho CHECK_CFG["context_length"]).
     """
-    verdict = evaluate_no_pos_model(model_class)
-    if verdict.status != "correct":
-        show(verdict if verdict.status == "unanswered" else
-             Verdict("wrong", "Primero haz que la comprobación de tu modelo sin posición salga bien."))
+    if not ready_for_experiment(evaluate_no_pos_model(model_class), "tu modelo sin posición"):
         return
     normal = build_seeded(GPTModel, CHECK_CFG)
     no_pos = build_seeded(model_class, CHECK_CFG)
