@@ -2,7 +2,7 @@
 
 from tools.figures import COLORS, arrow, box, new_figure, num
 
-E, T, V = 768, 1024, 50257  # GPT-2 de 124M con el contexto completo
+E, T, V, L = 768, 1024, 50257, 12  # GPT-2 de 124M con el contexto completo
 
 # (texto de la caja, tipo de componente, fórmula por token, FLOPs por token con E, T y V de arriba)
 PASOS_BLOQUE = [
@@ -45,10 +45,13 @@ def flops_bloque():
             color=COLORS["destacado"], fontweight="bold")
     ax.text(8.6, y + 0.15, num(total / 1e6, 2), ha="center", va="center", fontsize=11,
             color=COLORS["destacado"], fontweight="bold")
-    head = num(2 * V * E / 1e6, 1)
-    ax.text(x, y - 0.55, f"Más la capa de salida: 2·V·E = {head} millones por token, una vez por modelo.\n"
+    head = 2 * V * E
+    model_total = num((L * total + head) / 1e6, 1)
+    ax.text(x, y - 0.7, f"Más la capa de salida, una sola vez tras el último bloque: 2·V·E = {num(head / 1e6, 1)} "
+            f"millones por token.\nTodo el modelo: {L} bloques × {num(total / 1e6, 2)} + {num(head / 1e6, 1)} = "
+            f"{model_total} millones de FLOPs por token.\n"
             "«No cuenta»: FlopCounterMode solo cuenta multiplicaciones de matrices (2·m·n·k).",
-            ha="left", va="center", fontsize=10, color="#555555", style="italic")
+            ha="left", va="center", fontsize=10, color="#555555", style="italic", linespacing=1.5)
     return fig
 
 
