@@ -87,23 +87,22 @@ class CourseArgumentParser(argparse.ArgumentParser):
 # Tipos de las opciones: convierten el texto y, si no pueden, dicen en español qué esperaban.
 def positive_int(text):
     """Un entero mayor que 0 (--steps, --batch-size...)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"espera un número entero, y recibió {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"debe ser un entero positivo, y vale {value}")
-    return value
+    return _int_at_least(text, 1, "un entero positivo")
 
 
 def non_negative_int(text):
     """Un entero mayor o igual que 0 (--warmup, --seed...)."""
+    return _int_at_least(text, 0, "un entero mayor o igual que 0")
+
+
+def _int_at_least(text, minimum, requirement):
+    """Convierte text en un entero mayor o igual que minimum; si no puede, dice que «debe ser» requirement."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"espera un número entero, y recibió {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"debe ser un entero mayor o igual que 0, y vale {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"debe ser {requirement}, y vale {value}")
     return value
 
 
