@@ -2,7 +2,9 @@
 del sistema que en CI no pueden faltar, la lista de notebooks del curso y la red cortada."""
 
 import inspect
+import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,7 +14,7 @@ import torch
 
 from tools.colab import notebook_paths
 from utils.config import GPT_CONFIG_124M
-from utils.exercises.common import CHECK_CFG
+from utils.exercises.common import CHECK_CFG, UNANSWERED_MESSAGE
 from utils.tokenizer import install_gpt2_bpe_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +145,48 @@ def hf_greedy():
         return idx
 
     return greedy
+
+
+# Las preguntas «¿Lo has entendido?» de las lecciones (tests/test_lesson*.py): lo que toda pregunta cumple.
+# Las pruebas las usan así: from conftest import assert_verdicts, assert_hint, assert_questions_in_notebook
+
+def assert_verdicts(evaluate, right, wrong_answers):
+    """Cada forma de la respuesta correcta da «correct»; cada error, «wrong»; None, el aviso de sin responder.
+
+    Parámetros:
+        evaluate: la función evaluate_* de la pregunta.
+        right: respuestas correctas escritas de varias formas.
+        wrong_answers: respuestas equivocadas (también las que no se pueden leer).
+    """
+    for answer in right:
+        assert evaluate(answer).status == "correct", answer
+    for answer in wrong_answers:
+        assert evaluate(answer).status == "wrong", answer
+    verdict = evaluate(None)
+    assert verdict.status == "unanswered" and verdict.message == UNANSWERED_MESSAGE
+
+
+def assert_hint(evaluate, answer, hint):
+    """La respuesta equivocada answer recibe una pista que contiene hint."""
+    verdict = evaluate(answer)
+    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+
+
+def assert_questions_in_notebook(number, module):
+    """Cada evaluate_* de module se usa una vez en el notebook number, en una celda show(...) tras otra que
+    empieza por `respuesta = None`, y la salida guardada es el aviso de «sin responder» (Ejecutar todo nunca
+    falla por una pregunta)."""
+    (path,) = (ROOT / "notebooks").glob(f"{number}_*.ipynb")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    defined = {name for name in dir(module) if name.startswith("evaluate_")}
+    used = []
+    for i, cell in enumerate(cells):
+        source = "".join(cell["source"])
+        match = re.fullmatch(rf"show\(lesson{number}\.(evaluate_\w+)\(respuesta\)\)", source.strip())
+        if cell["cell_type"] != "code" or not match:
+            continue
+        used.append(match.group(1))
+        assert "".join(cells[i - 1]["source"]).startswith("respuesta = None"), f"celda {i}: falta la respuesta"
+        text = "".join("".join(output.get("text", [])) for output in cell["outputs"])
+        assert UNANSWERED_MESSAGE in text, f"celda {i}: la salida guardada no es el aviso de sin responder"
+    assert sorted(used) == sorted(defined)

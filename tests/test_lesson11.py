@@ -2,10 +2,10 @@
 correcta, reconocen los errores típicos y nunca muestran la solución."""
 
 import pytest
+from conftest import assert_hint, assert_verdicts
 
 from utils.bpe import BPETokenizer
 from utils.exercises import lesson11
-from utils.exercises.common import UNANSWERED_MESSAGE
 
 
 def test_respuestas_esperadas_salen_del_codigo():
@@ -25,18 +25,8 @@ CASES = [
 
 @pytest.mark.parametrize("evaluate, right, wrong_answers", CASES, ids=[c[0].__name__ for c in CASES])
 def test_acepta_respuestas_correctas_y_rechaza_errores(evaluate, right, wrong_answers):
-    """Cada forma razonable de la respuesta correcta se acepta; cada error, no."""
-    for answer in right:
-        assert evaluate(answer).status == "correct", answer
-    for answer in wrong_answers:
-        assert evaluate(answer).status == "wrong", answer
-
-
-@pytest.mark.parametrize("evaluate", [c[0] for c in CASES], ids=[c[0].__name__ for c in CASES])
-def test_sin_respuesta_pide_responder(evaluate):
-    """None (la celda tal como viene) da el mensaje de «todavía no has respondido»."""
-    verdict = evaluate(None)
-    assert verdict.status == "unanswered" and verdict.message == UNANSWERED_MESSAGE
+    """Cada forma razonable de la respuesta correcta se acepta; cada error, no; sin respuesta, pide responder."""
+    assert_verdicts(evaluate, right, wrong_answers)
 
 
 @pytest.mark.parametrize("evaluate, answer, hint", [
@@ -48,8 +38,7 @@ def test_sin_respuesta_pide_responder(evaluate):
 ])
 def test_errores_tipicos_tienen_su_pista(evaluate, answer, hint):
     """Los errores típicos reciben una pista que apunta a su causa."""
-    verdict = evaluate(answer)
-    assert verdict.status == "wrong" and hint in verdict.message
+    assert_hint(evaluate, answer, hint)
 
 
 @pytest.mark.parametrize("evaluate", [c[0] for c in CASES], ids=[c[0].__name__ for c in CASES])

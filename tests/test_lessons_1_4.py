@@ -5,6 +5,7 @@ piden que se responda."""
 import pytest
 import torch
 import torch.nn as nn
+from conftest import assert_questions_in_notebook
 
 from utils.config import GPT_CONFIG_124M
 from utils.exercises import lesson1, lesson2, lesson3, lesson4
@@ -351,23 +352,8 @@ def _notebook(number):
 
 @pytest.mark.parametrize("number, module", [(1, lesson1), (2, lesson2), (3, lesson3), (4, lesson4)])
 def test_cada_pregunta_se_comprueba_en_su_notebook(number, module):
-    """Cada evaluate_* de la lección se usa en su notebook, tras una celda `respuesta = None`, y la salida
-    guardada es el aviso de «sin responder» (Ejecutar todo nunca falla por una pregunta)."""
-    import re
-
-    cells = _notebook(number)["cells"]
-    defined = {name for name in dir(module) if name.startswith("evaluate_")}
-    used = set()
-    for i, cell in enumerate(cells):
-        source = "".join(cell["source"])
-        match = re.fullmatch(rf"show\(lesson{number}\.(evaluate_\w+)\(respuesta\)\)", source.strip())
-        if cell["cell_type"] != "code" or not match:
-            continue
-        used.add(match.group(1))
-        assert "".join(cells[i - 1]["source"]).startswith("respuesta = None"), f"celda {i}: falta la respuesta"
-        text = "".join("".join(output.get("text", [])) for output in cell["outputs"])
-        assert UNANSWERED_MESSAGE in text, f"celda {i}: la salida guardada no es el aviso de sin responder"
-    assert used == defined
+    """Cada evaluate_* de la lección se usa una vez en su notebook, sin responder (Ejecutar todo no falla)."""
+    assert_questions_in_notebook(number, module)
 
 
 @pytest.mark.parametrize("number", [1, 2, 3, 4])

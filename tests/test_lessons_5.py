@@ -3,9 +3,9 @@ correcta, reconocen los errores típicos y nunca muestran la solución."""
 
 import pytest
 import torch
+from conftest import assert_hint, assert_questions_in_notebook, assert_verdicts
 
 from utils.exercises import lesson5
-from utils.exercises.common import UNANSWERED_MESSAGE
 
 
 def test_respuestas_esperadas_salen_del_codigo():
@@ -39,18 +39,8 @@ CASES = [
 
 @pytest.mark.parametrize("evaluate, right, wrong_answers", CASES, ids=[c[0].__name__ for c in CASES])
 def test_acepta_respuestas_correctas_y_rechaza_errores(evaluate, right, wrong_answers):
-    """Cada forma razonable de la respuesta correcta se acepta; cada error, no."""
-    for answer in right:
-        assert evaluate(answer).status == "correct", answer
-    for answer in wrong_answers:
-        assert evaluate(answer).status == "wrong", answer
-
-
-@pytest.mark.parametrize("evaluate", [c[0] for c in CASES], ids=[c[0].__name__ for c in CASES])
-def test_sin_respuesta_pide_responder(evaluate):
-    """None (la celda tal como viene) da el mensaje de «todavía no has respondido»."""
-    verdict = evaluate(None)
-    assert verdict.status == "unanswered" and verdict.message == UNANSWERED_MESSAGE
+    """Cada forma razonable de la respuesta correcta se acepta; cada error, no; sin respuesta, pide responder."""
+    assert_verdicts(evaluate, right, wrong_answers)
 
 
 @pytest.mark.parametrize("evaluate, answer, hint", [
@@ -68,8 +58,7 @@ def test_sin_respuesta_pide_responder(evaluate):
 ])
 def test_nombra_el_error_tipico(evaluate, answer, hint):
     """Los errores típicos reciben una pista que los nombra."""
-    verdict = evaluate(answer)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+    assert_hint(evaluate, answer, hint)
 
 
 @pytest.mark.parametrize("evaluate, answer, solution", [
@@ -82,6 +71,11 @@ def test_nombra_el_error_tipico(evaluate, answer, hint):
 def test_no_muestra_la_solucion(evaluate, answer, solution):
     """Un mensaje de error no contiene la respuesta correcta."""
     assert solution not in evaluate(answer).message
+
+
+def test_cada_pregunta_se_comprueba_en_su_notebook():
+    """Cada evaluate_* de la lección se usa una vez en su notebook, sin responder (Ejecutar todo no falla)."""
+    assert_questions_in_notebook(5, lesson5)
 
 
 def test_las_comprobaciones_siguen_al_codigo(monkeypatch):

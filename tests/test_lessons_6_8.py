@@ -3,14 +3,10 @@ la respuesta correcta, reconocen los errores típicos y nunca muestran la soluci
 
 import pytest
 import torch
+from conftest import assert_hint, assert_questions_in_notebook, assert_verdicts
 
 from utils.config import GPT_CONFIG_124M
 from utils.exercises import lesson6, lesson7, lesson8
-from utils.exercises.common import UNANSWERED_MESSAGE
-
-
-def _status(verdict):
-    return verdict.status
 
 
 def test_respuestas_esperadas_salen_del_codigo():
@@ -44,18 +40,8 @@ CASES = [
 
 @pytest.mark.parametrize("evaluate, right, wrong_answers", CASES, ids=[c[0].__name__ for c in CASES])
 def test_acepta_respuestas_correctas_y_rechaza_errores(evaluate, right, wrong_answers):
-    """Cada forma razonable de la respuesta correcta se acepta; cada error, no."""
-    for answer in right:
-        assert _status(evaluate(answer)) == "correct", answer
-    for answer in wrong_answers:
-        assert _status(evaluate(answer)) == "wrong", answer
-
-
-@pytest.mark.parametrize("evaluate", [c[0] for c in CASES], ids=[c[0].__name__ for c in CASES])
-def test_sin_respuesta_pide_responder(evaluate):
-    """None (la celda tal como viene) da el mensaje de «todavía no has respondido»."""
-    verdict = evaluate(None)
-    assert verdict.status == "unanswered" and verdict.message == UNANSWERED_MESSAGE
+    """Cada forma razonable de la respuesta correcta se acepta; cada error, no; sin respuesta, pide responder."""
+    assert_verdicts(evaluate, right, wrong_answers)
 
 
 @pytest.mark.parametrize("evaluate, answer, hint", [
@@ -80,8 +66,7 @@ def test_sin_respuesta_pide_responder(evaluate):
 ])
 def test_nombra_el_error_tipico(evaluate, answer, hint):
     """Los errores típicos reciben una pista que los nombra."""
-    verdict = evaluate(answer)
-    assert verdict.status == "wrong" and hint in verdict.message, verdict.message
+    assert_hint(evaluate, answer, hint)
 
 
 @pytest.mark.parametrize("evaluate, answer, solution", [
@@ -97,33 +82,10 @@ def test_no_muestra_la_solucion(evaluate, answer, solution):
     assert solution not in evaluate(answer).message
 
 
-def _notebook(number):
-    import json
-    from pathlib import Path
-
-    (path,) = (Path(__file__).resolve().parent.parent / "notebooks").glob(f"{number}_*.ipynb")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize("number, module", [(6, lesson6), (7, lesson7), (8, lesson8)])
 def test_cada_pregunta_se_comprueba_en_su_notebook(number, module):
-    """Cada evaluate_* de la lección se usa una vez en su notebook, tras una celda `respuesta = None`, y la salida
-    guardada es el aviso de «sin responder» (Ejecutar todo nunca falla por una pregunta)."""
-    import re
-
-    cells = _notebook(number)["cells"]
-    defined = {name for name in dir(module) if name.startswith("evaluate_")}
-    used = []
-    for i, cell in enumerate(cells):
-        source = "".join(cell["source"])
-        match = re.fullmatch(rf"show\(lesson{number}\.(evaluate_\w+)\(respuesta\)\)", source.strip())
-        if cell["cell_type"] != "code" or not match:
-            continue
-        used.append(match.group(1))
-        assert "".join(cells[i - 1]["source"]).startswith("respuesta = None"), f"celda {i}: falta la respuesta"
-        text = "".join("".join(output.get("text", [])) for output in cell["outputs"])
-        assert UNANSWERED_MESSAGE in text, f"celda {i}: la salida guardada no es el aviso de sin responder"
-    assert sorted(used) == sorted(defined)
+    """Cada evaluate_* de la lección se usa una vez en su notebook, sin responder (Ejecutar todo no falla)."""
+    assert_questions_in_notebook(number, module)
 
 
 def test_las_comprobaciones_siguen_al_codigo(monkeypatch):
