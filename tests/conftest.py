@@ -1,12 +1,20 @@
 """Configuración común de las pruebas: caché de tiktoken sin red, configuraciones pequeñas, herramientas
-del sistema que en CI no pueden faltar, la lista de notebooks del curso y la red cortada."""
+del sistema que en CI no pueden faltar, la lista de notebooks del curso, la red cortada, python curso.py en marcha
+y lo que cumple toda pregunta «¿Lo has entendido?»."""
 
+import contextlib
 import inspect
 import json
 import os
 import re
+import secrets
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -145,6 +153,86 @@ def hf_greedy():
         return idx
 
     return greedy
+
+
+# python curso.py de verdad, como lo ejecuta el alumno (tests/test_curso.py y tests/test_navegador.py).
+
+def free_port():
+    """Devuelve un puerto TCP libre ahora en 127.0.0.1 (otro proceso puede ocuparlo antes de que se use)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_lab(server, base, token, log_path, start_s):
+    """Espera a que JupyterLab responda; devuelve False si no pudo abrir el puerto (ocupado por otro)."""
+    deadline = time.monotonic() + start_s
+    while True:
+        if server.poll() is not None:
+            log = log_path.read_text(errors="replace")
+            if "already in use" in log:
+                return False
+            pytest.fail(f"python curso.py terminó al arrancar:\n{log[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except OSError:  # todavía no escucha (urllib.error.URLError también es un OSError)
+            pass
+        if time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"JupyterLab no respondió en {start_s} s:\n{log_path.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.25)
+
+
+@contextlib.contextmanager
+def running_course(curso_py, tmp, extra_args=(), start_s=180, attempts=5):
+    """Ejecuta python curso.py --no-browser como el alumno, con un puerto libre y un token, y lo para al salir.
+
+    El servidor no ve la configuración personal de Jupyter ni lo que ponen las pruebas (la caché del tokenizador,
+    MPLBACKEND): sus carpetas de configuración, ajustes, espacios de trabajo y ejecución están en tmp.
+
+    Parámetros:
+        curso_py: la ruta de curso.py (la del repositorio o la de una copia).
+        tmp: la carpeta de la prueba: desde ella se ejecuta, con las carpetas de Jupyter y el registro curso.log.
+        extra_args: más opciones de JupyterLab.
+        start_s: cuánto puede tardar JupyterLab en responder (2 núcleos compartidos pueden tardar).
+        attempts: cuántos puertos se prueban: uno libre puede ocuparse antes de que JupyterLab lo abra.
+
+    Devuelve (al entrar):
+        {"base": "http://127.0.0.1:<puerto>", "token", "pid", "segundos" (lo que tardó en responder), "log"}.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR", "MPLBACKEND")}
+    env.update({
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "ajustes"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "espacios"),
+    })
+    token = secrets.token_hex(16)
+    log_path = tmp / "curso.log"
+    for _ in range(attempts):
+        port = free_port()
+        command = [sys.executable, str(curso_py), "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
+                   "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", *extra_args]
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen(command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        start = time.monotonic()
+        if _wait_for_lab(server, base, token, log_path, start_s):
+            break
+    else:
+        pytest.fail(f"{attempts} puertos seguidos estaban ocupados al arrancar JupyterLab")
+    try:
+        yield {"base": base, "token": token, "pid": server.pid, "segundos": time.monotonic() - start, "log": log_path}
+    finally:
+        server.terminate()  # Jupyter Server apaga sus kernels al recibir SIGTERM
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 # Las preguntas «¿Lo has entendido?» de las lecciones (tests/test_lesson*.py): lo que toda pregunta cumple.

@@ -8,21 +8,19 @@ cada figura que enlazan los notebooks (la prueba en un navegador real está en t
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import running_course
 
 import curso
 
 ROOT = Path(__file__).resolve().parent.parent
-ARRANQUE_S = 180  # 2 núcleos compartidos: JupyterLab suele responder en pocos segundos
 
 
 def _opciones(command):
@@ -114,14 +112,6 @@ def test_argumentos_sueltos_se_rechazan_sin_instalar(args, sin_instalar, capsys)
 # ----------------------------------------------------------------------------- arranque real
 
 
-def _puerto_libre():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url):
     """(estado, cabeceras, cuerpo) de un GET, sin seguir redirecciones."""
 
@@ -156,25 +146,6 @@ def _figuras_enlazadas():
     return figuras
 
 
-def _espera_al_servidor(server, base, token, log_path, inicio):
-    """Espera a que JupyterLab responda; devuelve False si no pudo abrir el puerto (ocupado por otro)."""
-    while True:
-        if server.poll() is not None:
-            log = log_path.read_text(errors="replace")
-            if "already in use" in log:
-                return False
-            pytest.fail(f"python curso.py terminó:\n{log[-3000:]}")
-        try:
-            if _get(f"{base}/api/status?token={token}")[0] == 200:
-                return True
-        except OSError:
-            pass
-        if time.monotonic() - inicio > ARRANQUE_S:
-            server.kill()
-            pytest.fail(f"JupyterLab no respondió en {ARRANQUE_S} s:\n{log_path.read_text(errors='replace')}")
-        time.sleep(0.25)
-
-
 @pytest.fixture(scope="module")
 def curso_abierto(tmp_path_factory):
     """python curso.py --no-browser ..., como lo ejecuta el alumno (más un puerto libre y un token)."""
@@ -182,41 +153,8 @@ def curso_abierto(tmp_path_factory):
     requisitos = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     if not stamp.exists() or stamp.read_text(encoding="utf-8") != requisitos:
         pytest.skip("Falta .venv al día: ejecuta las pruebas con python curso.py pruebas.")
-    tmp = tmp_path_factory.mktemp("curso")
-    env = {k: v for k, v in os.environ.items() if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
-    env.update({  # nada de la configuración personal de quien prueba, y nada escrito fuera de tmp
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "ajustes"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "espacios"),
-    })
-    token = secrets.token_hex(16)
-    log_path = tmp / "curso.log"
-    # Un puerto libre ahora puede dejar de estarlo antes de que JupyterLab lo abra (otra prueba, otro curso
-    # abierto en la máquina): si pasa, se prueba con otro.
-    for _ in range(5):
-        port = _puerto_libre()
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen(
-                [sys.executable, str(ROOT / "curso.py"), "--no-browser", "--ServerApp.ip=127.0.0.1",
-                 "--port", str(port), "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
-                cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        inicio = time.monotonic()
-        if _espera_al_servidor(server, base, token, log_path, inicio):
-            break
-    else:
-        pytest.fail("5 puertos seguidos estaban ocupados al arrancar JupyterLab")
-    try:
-        yield {"base": base, "token": token, "pid": server.pid, "segundos": time.monotonic() - inicio,
-               "log": log_path}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with running_course(ROOT / "curso.py", tmp_path_factory.mktemp("curso")) as servidor:
+        yield servidor
 
 
 def test_curso_abre_la_carpeta_notebooks(curso_abierto):

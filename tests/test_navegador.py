@@ -19,18 +19,13 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import NOTEBOOKS, notebook_id
+from conftest import NOTEBOOKS, notebook_id, running_course
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURAS = ROOT / "capturas"
@@ -67,12 +62,6 @@ AJUSTES_PRUEBA = {
 pytestmark = pytest.mark.slow
 
 
-def _puerto_libre():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _copia_del_repositorio(destino):
     """Copia lo que usan los notebooks y curso.py; .venv es un enlace al entorno que ejecuta las pruebas.
 
@@ -92,11 +81,6 @@ def _copia_del_repositorio(destino):
     return destino
 
 
-def _get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.status, response.read()
-
-
 def _entorno_listo(missing_tool):
     """Salta (o falla en CI) si falta Chromium, playwright o un .venv al día con el que arrancar curso.py."""
     if not Path(CHROMIUM).exists():
@@ -112,29 +96,6 @@ def _entorno_listo(missing_tool):
                      "un .venv al día de curso.py: ejecútala con python curso.py pruebas.")
 
 
-PUERTO_INTENTOS = 5
-
-
-def _espera_al_servidor(server, base, token, log_path):
-    """Espera a que JupyterLab responda; devuelve False si no pudo abrir el puerto (ocupado por otro)."""
-    limite = time.monotonic() + ARRANQUE_S
-    while True:
-        if server.poll() is not None:
-            log = log_path.read_text(errors="replace")
-            if "already in use" in log:
-                return False
-            pytest.fail(f"python curso.py terminó al arrancar:\n{log[-3000:]}")
-        try:
-            if _get(f"{base}/api/status?token={token}")[0] == 200:
-                return True
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > limite:
-            server.kill()
-            pytest.fail(f"JupyterLab no respondió en {ARRANQUE_S} s:\n{log_path.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, missing_tool):
     """Ejecuta python curso.py en una copia del repositorio, como el alumno; lo para al final."""
@@ -145,41 +106,9 @@ def lab(tmp_path_factory, missing_tool):
         fichero = tmp / "ajustes" / nombre
         fichero.parent.mkdir(parents=True, exist_ok=True)
         fichero.write_text(json.dumps(ajustes), encoding="utf-8")
-    # El entorno de quien prueba, sin lo que las pruebas ponen (curso.py pone su caché del tokenizador) y sin
-    # la configuración personal de Jupyter.
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR", "MPLBACKEND")}
-    env.update({
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "ajustes"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "espacios"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-    })
-    token = secrets.token_hex(16)
-    log_path = tmp / "curso.log"
-    # Un puerto libre ahora puede dejar de estarlo antes de que JupyterLab lo abra (otra prueba, otro curso
-    # abierto en la máquina): si pasa, se prueba con otro.
-    for _ in range(PUERTO_INTENTOS):
-        port = _puerto_libre()
-        command = [sys.executable, str(copia / "curso.py"), "--no-browser", "--ServerApp.ip=127.0.0.1",
-                   f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-                   "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp, para leer el modelo del notebook
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen(command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
-        if _espera_al_servidor(server, f"http://127.0.0.1:{port}", token, log_path):
-            break
-    else:
-        pytest.fail(f"{PUERTO_INTENTOS} puertos seguidos estaban ocupados al arrancar JupyterLab")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        yield {"base": base, "token": token, "root": copia, "log": log_path}
-    finally:
-        server.terminate()  # Jupyter Server apaga sus kernels al recibir SIGTERM
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    # window.jupyterapp, para leer el modelo del notebook
+    with running_course(copia / "curso.py", tmp, ["--LabApp.expose_app_in_browser=True"], ARRANQUE_S) as servidor:
+        yield {**servidor, "root": copia}
 
 
 @pytest.fixture(scope="module")
