@@ -2,17 +2,17 @@
 """Un tokenizador BPE a nivel de bytes, escrito desde cero: el de GPT-2 y uno aprendido con texto en español.
 
 BPE (*byte pair encoding*, codificación por pares de bytes) empieza con los 256 bytes y aprende **fusiones**:
-junta una y otra vez la pareja de piezas vecinas más frecuente del texto en una pieza nueva. Antes, una
+junta una y otra vez la pareja de tokens vecinos más frecuente del texto en un token nuevo. Antes, una
 expresión regular corta el texto en trozos (la **pre-tokenización**), y ninguna fusión cruza de un trozo a otro.
 
     tokenizer = BPETokenizer.from_gpt2()           # las 50 000 fusiones de GPT-2: los mismos ids que tiktoken
-    tokenizer = BPETokenizer.train(text, 2116)     # un vocabulario propio, aprendido con text
+    tokenizer = BPETokenizer.train(text, 1000)     # un vocabulario propio de 1000 tokens, aprendido con text
     ids = tokenizer.encode("¿Qué tal?")            # texto -> lista de ids
     tokenizer.decode(ids)                          # ids -> texto
 
-Con from_gpt2(), encode da los mismos ids que tiktoken. Solo pueden salir distintos los caracteres que Unicode
-añadió después de su versión 14 (2021), como los ideogramas chinos de la extensión H: el paquete regex ya sabe
-que son letras y el motor de expresiones regulares de tiktoken todavía no, así que los trozos cambian.
+Con from_gpt2(), encode da los mismos ids que tiktoken. Solo pueden salir distintos los caracteres más recientes
+de Unicode: el paquete regex y el motor de expresiones regulares de tiktoken traen cada uno su propia tabla de
+Unicode, y si uno ya sabe que un carácter nuevo es una letra y el otro todavía no, los trozos cambian.
 
 Las comprobaciones de la entrada (errores en español) están al final del fichero.
 """
@@ -99,7 +99,7 @@ def pop_most_frequent(heap, counts):
 def learn_merges(chunk_counts, num_merges):
     """Aprende num_merges fusiones con los trozos de un texto y las veces que sale cada uno.
 
-    Tras cada fusión solo se recuentan las palabras que tenían la pareja fusionada (where dice cuáles),
+    Tras cada fusión solo se recuentan los trozos que tenían la pareja fusionada (where dice cuáles),
     en vez de volver a contar todo el texto.
 
     Parámetros:
@@ -112,7 +112,7 @@ def learn_merges(chunk_counts, num_merges):
     words = [list(chunk.encode("utf-8")) for chunk in chunk_counts]  # cada trozo distinto, como ids de bytes
     freqs = list(chunk_counts.values())
     counts = Counter()  # pareja -> veces que sale en todo el texto
-    where = defaultdict(set)  # pareja -> palabras en las que sale
+    where = defaultdict(set)  # pareja -> trozos (su índice en words) en los que sale
     for w, ids in enumerate(words):
         for pair in get_pairs(ids):
             counts[pair] += freqs[w]
@@ -126,11 +126,11 @@ def learn_merges(chunk_counts, num_merges):
         merges.append(pair)
         changed = set()
         for w in where.pop(pair):
-            for p in get_pairs(words[w]):  # quitamos las parejas de la palabra vieja...
+            for p in get_pairs(words[w]):  # quitamos las parejas del trozo viejo...
                 counts[p] -= freqs[w]
                 changed.add(p)
             words[w] = merge(words[w], pair, new_id)
-            for p in get_pairs(words[w]):  # ...y ponemos las de la nueva
+            for p in get_pairs(words[w]):  # ...y ponemos las del nuevo
                 counts[p] += freqs[w]
                 changed.add(p)
                 where[p].add(w)
@@ -351,9 +351,9 @@ def check_training_args(text, vocab_size, special_tokens):
     if isinstance(vocab_size, bool) or not isinstance(vocab_size, Integral):
         raise TypeError(f"vocab_size debe ser un número entero, y vale {vocab_size!r}; p. ej. vocab_size=1000.")
     if vocab_size < minimum:
+        specials = "1 token especial" if len(special_tokens) == 1 else f"{len(special_tokens)} tokens especiales"
         raise ValueError(f"vocab_size ({vocab_size}) no puede ser menor que {minimum}: los 256 bytes y "
-                         f"{len(special_tokens)} token(s) especial(es) ya ocupan {minimum} ids; "
-                         f"usa vocab_size={minimum} o más.")
+                         f"{specials} ya ocupan {minimum} ids; usa vocab_size={minimum} o más.")
     text_only = "".join(p for p in split_special(text, special_tokens) if p not in special_tokens)
     if not text_only:
         raise ValueError("El texto de entrenamiento está vacío (o solo tiene tokens especiales); "

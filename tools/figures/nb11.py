@@ -55,12 +55,12 @@ def del_texto_a_los_ids():
 
     tokenizer = spanish_tokenizer()
     chunks = regex.findall(GPT2_SPLIT_PATTERN, EXAMPLE)
-    word = chunks[4].encode("utf-8")  # « señor»
+    word = chunks[4].encode("utf-8")  # «␣señor»
     tokens = [tokenizer.decode_bytes([i]) for i in tokenizer.encode(EXAMPLE)]
     rows = [
         ("texto", f"«{EXAMPLE}»", "texto"),
-        ("pre-tokenización\n(expresión regular)", "   ".join(f"«{c}»" for c in chunks).replace(" ", " "), "norma"),
-        ("bytes UTF-8", f"«{chunks[4]}» = " + " ".join(f"{b:02x}" for b in word)
+        ("pre-tokenización\n(expresión regular)", "  ".join(f"«{label(c.encode())}»" for c in chunks), "norma"),
+        ("bytes UTF-8", f"«{label(word)}» = " + " ".join(f"{b:02X}" for b in word)
          + f"   ({len(word)} bytes: la ñ ocupa 2)", "embedding"),
         ("fusiones BPE", "  ".join(f"«{label(t)}»" for t in tokens), "feedforward"),
         ("ids", str(tokenizer.encode(EXAMPLE)), "salida"),
