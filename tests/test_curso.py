@@ -89,6 +89,22 @@ def test_respeta_tu_tiktoken_cache_dir(monkeypatch):
     assert curso.course_env()["TIKTOKEN_CACHE_DIR"] == "/otra/cache"
 
 
+def test_jupyterlab_y_pytest_reciben_la_espera_corta_de_openmp(sin_instalar, monkeypatch):
+    """JupyterLab (y sus kernels) y pytest reciben GOMP_SPINCOUNT: con la CPU compartida, los hilos de PyTorch
+    se duermen pronto en vez de gastar el turno esperando. Si ya elegiste cómo esperan, se respeta."""
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    curso.main([])
+    with pytest.raises(SystemExit):
+        curso.main(["pruebas", "-q"])
+    lanzadas = [c for c in sin_instalar if c[0] in ("execve", "run")]
+    assert len(lanzadas) == 2 and all(c[2]["GOMP_SPINCOUNT"] == curso.OPENMP_SPIN for c in lanzadas)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert "GOMP_SPINCOUNT" not in curso.course_env()
+    monkeypatch.setenv("GOMP_SPINCOUNT", "5")
+    assert curso.course_env()["GOMP_SPINCOUNT"] == "5"
+
+
 def test_ayuda_lista_las_opciones(capsys):
     """python curso.py --help explica las dos órdenes y las opciones de JupyterLab más útiles."""
     curso.main(["--help"])

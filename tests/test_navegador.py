@@ -22,6 +22,7 @@ import re
 import shutil
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -356,6 +357,18 @@ def _cerrar_descartando(page, lab):
     }""", lab["token"])
 
 
+def _apagar_kernels(lab):
+    """Apaga, con la API REST de Jupyter, cualquier kernel que siga vivo en el servidor."""
+    cabeceras = {"Authorization": f"token {lab['token']}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{lab['base']}/api/kernels", headers=cabeceras),
+                                timeout=60) as r:
+        kernels = json.load(r)
+    for kernel in kernels:
+        pedido = urllib.request.Request(f"{lab['base']}/api/kernels/{kernel['id']}", headers=cabeceras,
+                                        method="DELETE")
+        urllib.request.urlopen(pedido, timeout=60).close()
+
+
 def _cambios_al_abrir(estado, guardado):
     """Por qué el notebook quedó modificado al abrirlo (None si no lo está, o si solo cambia la versión de Python
     porque quien prueba tiene otra que quien ejecutó el notebook: eso no se puede evitar desde el fichero)."""
@@ -434,6 +447,7 @@ def _recorrido_del_alumno(browser, lab, ruta, captura, espera_explorador_s=EXPLO
         _cerrar_descartando(page, lab)
     finally:
         page.close()
+        _apagar_kernels(lab)  # también si algo falló antes: un kernel que sigue calculando frena a los siguientes
     if fichero.read_bytes() != guardado:
         problemas.append("el fichero cambió en el disco al abrirlo, ejecutarlo y cerrarlo sin guardar")
     tiempos = {"abrir": abierto - inicio, "ejecutar": ejecutado - abierto, "total": time.monotonic() - inicio}
